@@ -1,0 +1,394 @@
+"""Hamsayeh's data: the models, their queries and their state changes.
+
+Nothing here knows of Flask: a CLI command, a background task and a test use
+these functions exactly as the views do. Writes go through `write_transaction`,
+which takes SQLite's write lock at the start so that a check and the write
+after it can never interleave with another writer.
+"""
+
+import datetime
+import hashlib
+import hmac
+import json
+from collections import namedtuple
+from urllib.parse import urlparse
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from peewee import (
+    SQL,
+    BooleanField,
+    CharField,
+    Check,
+    DatabaseProxy,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    PostgresqlDatabase,
+    SmallIntegerField,
+    SqliteDatabase,
+    TextField,
+    fn,
+)
+
+db = DatabaseProxy()
+
+
+def open_database(url):
+    """A peewee database for `sqlite:///path` or `postgresql://…` URLs."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ":memory:"
+        return SqliteDatabase(
+            path,
+            pragmas={
+                "journal_mode": "wal",
+                "synchronous": "normal",
+                "foreign_keys": 1,
+                "busy_timeout": 10000,
+            },
+            timeout=10,
+        )
+    if parsed.scheme in ("postgres", "postgresql"):
+        return PostgresqlDatabase(
+            parsed.path.lstrip("/"),
+            user=parsed.username,
+            password=parsed.password,
+            host=parsed.hostname or "127.0.0.1",
+            port=parsed.port or 5432,
+            prefer_psycopg3=True,
+        )
+    raise ValueError(f"unsupported DATABASE_URL scheme: {parsed.scheme!r}")
+
+
+def write_transaction():
+    """A transaction that holds the write lock from its first statement."""
+    if isinstance(db.obj, SqliteDatabase):
+        return db.atomic("IMMEDIATE")
+    return db.atomic()
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+# --- Places -------------------------------------------------------------------
+
+
+class Area(BaseModel):
+    """A node of province › county › city › district › neighborhood."""
+
+    KINDS = ("province", "county", "city", "district", "neighborhood")
+
+    parent = ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT")
+    kind = CharField(max_length=16, constraints=[Check("kind IN ('province', 'county', 'city', 'district', 'neighborhood')")])
+    name = CharField(max_length=120)
+    name_en = CharField(max_length=120, default="")
+    # Materialized path of ids, "/1/14/230/": a subtree is one indexed prefix match.
+    path = CharField(max_length=255, index=True, default="")
+    search_key = CharField(max_length=255, index=True, default="")
+
+    class Meta:
+        indexes = ((("parent", "name"), True),)
+
+    @classmethod
+    def add(cls, parent, kind, name, name_en, search_key):
+        """The child of `parent` with this (normalized) name, created if it is
+        not there; `search_key` is the folded form that `search` matches."""
+        with write_transaction():
+            area = cls.get_or_none(cls.parent == parent, cls.name == name)
+            if area is None:
+                area = cls.create(parent=parent, kind=kind, name=name, name_en=name_en, search_key=search_key)
+                area.path = f"{parent.path if parent else '/'}{area.id}/"
+                area.save()
+        return area
+
+    @classmethod
+    def roots(cls):
+        return cls.select().where(cls.parent.is_null()).order_by(cls.name)
+
+    @classmethod
+    def search(cls, key, kinds=None, limit=30):
+        """Areas whose folded names contain the folded `key`."""
+        if not key:
+            return cls.select().where(SQL("1 = 0"))
+        found = cls.select().where(cls.search_key.contains(key))
+        if kinds:
+            found = found.where(cls.kind.in_(kinds))
+        return found.order_by(fn.LENGTH(cls.search_key), cls.name).limit(limit)
+
+    def sorted_children(self):
+        return Area.select().where(Area.parent == self).order_by(fn.LENGTH(Area.name), Area.name)
+
+    def ancestors(self):
+        """From the province down to this area's parent."""
+        ids = [int(part) for part in self.path.strip("/").split("/")[:-1] if part]
+        by_id = {area.id: area for area in Area.select().where(Area.id.in_(ids))} if ids else {}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def subtree(self):
+        return Area.select().where(Area.path.startswith(self.path))
+
+    @property
+    def is_neighborhood(self):
+        return self.kind == "neighborhood"
+
+
+class Center(BaseModel):
+    """A Mosbat-e Zendegi center (مرکز مثبت زندگی): a neighborhood's hub."""
+
+    area = ForeignKeyField(Area, backref="centers", on_delete="RESTRICT")
+    name = CharField(max_length=160, unique=True)
+    name_en = CharField(max_length=160, default="")
+    address = CharField(max_length=300, default="")
+    phone = CharField(max_length=20, default="")
+    hours = CharField(max_length=200, default="")
+
+    @classmethod
+    def within(cls, area):
+        return cls.select().join(Area).where(Area.path.startswith(area.path)).order_by(cls.name)
+
+
+# --- People -------------------------------------------------------------------
+
+ROLES = (
+    "resident",
+    "volunteer",
+    "facilitator",
+    "center_staff",
+    "charity_staff",
+    "social_worker",
+    "admin",
+)
+STAFF_ROLES = frozenset(ROLES) - {"resident", "volunteer"}
+TEXT_SIZES = (0, 1, 2)
+
+_hasher = PasswordHasher()
+
+
+class User(BaseModel):
+    phone = CharField(max_length=11, unique=True)
+    name = CharField(max_length=80)
+    pin_hash = CharField(max_length=200)
+    neighborhood = ForeignKeyField(Area, null=True, backref="residents", on_delete="SET NULL")
+    language = CharField(max_length=5, default="fa")
+    text_size = SmallIntegerField(default=0, constraints=[Check("text_size BETWEEN 0 AND 2")])
+    high_contrast = BooleanField(default=False)
+    simple_mode = BooleanField(default=False)
+    is_active = BooleanField(default=True)
+    # Raised to end every session of this account at once (sign out everywhere,
+    # a changed PIN, a disabled account).
+    session_epoch = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+
+    @classmethod
+    def by_phone(cls, phone):
+        return cls.get_or_none(cls.phone == phone)
+
+    def roles(self):
+        return {r.role for r in self.role_rows}
+
+    def has_role(self, *roles):
+        return bool(self.roles() & set(roles))
+
+    def check_pin(self, pin):
+        try:
+            return _hasher.verify(self.pin_hash, pin)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def set_pin(self, pin):
+        self.pin_hash = _hasher.hash(pin)
+        self.session_epoch += 1
+
+
+class UserRole(BaseModel):
+    user = ForeignKeyField(User, backref="role_rows", on_delete="CASCADE")
+    role = CharField(max_length=20, constraints=[Check("role IN (%s)" % ", ".join(f"'{r}'" for r in ROLES))])
+
+    class Meta:
+        indexes = ((("user", "role"), True),)
+
+
+class SignupError(ValueError):
+    pass
+
+
+def create_user(phone, name, pin, roles=("resident",), neighborhood=None):
+    """A new account from normalized input; SignupError('phone_taken') when
+    the number has one already."""
+    with write_transaction():
+        if User.by_phone(phone) is not None:
+            raise SignupError("phone_taken")
+        user = User.create(phone=phone, name=name, pin_hash=_hasher.hash(pin), neighborhood=neighborhood)
+        UserRole.insert_many([(user, role) for role in roles], fields=[UserRole.user, UserRole.role]).execute()
+        record_audit("account.created", actor=user, subject=f"user:{user.id}")
+    return user
+
+
+def grant_role(user, role, actor=None):
+    with write_transaction():
+        UserRole.insert(user=user, role=role).on_conflict_ignore().execute()
+        record_audit("role.granted", actor=actor, subject=f"user:{user.id}", detail=role)
+
+
+def change_pin(user, new_pin):
+    with write_transaction():
+        user.set_pin(new_pin)
+        user.save()
+        record_audit("account.pin_changed", actor=user, subject=f"user:{user.id}")
+
+
+def set_active(user, active, actor=None):
+    """Disabling an account ends all of its sessions at once."""
+    with write_transaction():
+        user.is_active = active
+        user.session_epoch += 1
+        user.save()
+        record_audit("account.enabled" if active else "account.disabled", actor=actor, subject=f"user:{user.id}")
+
+
+# --- Sign-in throttling (ASVS V6.3.1) -----------------------------------------
+
+
+class LoginThrottle(BaseModel):
+    """Failed sign-ins per phone number and per network address.
+
+    The key is a hash, so the table holds no phone numbers or addresses."""
+
+    key = CharField(max_length=64, primary_key=True)
+    failures = IntegerField(default=0)
+    first_failure_at = DateTimeField(default=utcnow)
+    locked_until = DateTimeField(null=True)
+
+
+# (failures, seconds locked once that many have failed), strictest last.
+THROTTLE_STEPS = {
+    "phone": ((3, 30), (5, 15 * 60)),
+    # A center's kiosk or a family shares one address: allow far more.
+    "ip": ((20, 60), (40, 15 * 60)),
+}
+THROTTLE_WINDOW = datetime.timedelta(hours=1)
+
+
+def _throttle_key(kind, value):
+    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
+
+
+def seconds_locked(keys, now=None):
+    now = now or utcnow()
+    rows = LoginThrottle.select().where(LoginThrottle.key.in_(keys), LoginThrottle.locked_until > now)
+    return max((int((row.locked_until - now).total_seconds()) + 1 for row in rows), default=0)
+
+
+def _record_failure(kind, key, now):
+    LoginThrottle.insert(key=key, failures=1, first_failure_at=now).on_conflict(
+        conflict_target=[LoginThrottle.key],
+        update={LoginThrottle.failures: LoginThrottle.failures + 1},
+    ).execute()
+    row = LoginThrottle.get_by_id(key)
+    if now - row.first_failure_at > THROTTLE_WINDOW:
+        row.failures, row.first_failure_at, row.locked_until = 1, now, None
+    for failures, seconds in THROTTLE_STEPS[kind]:
+        if row.failures >= failures:
+            row.locked_until = now + datetime.timedelta(seconds=seconds)
+    row.save()
+
+
+SignIn = namedtuple("SignIn", "user wait_seconds")
+
+
+def sign_in(phone, pin, address, now=None):
+    """The user, or None with how many seconds the number must wait.
+
+    Wrong number and wrong PIN fail alike, so the answer never tells whether
+    a number has an account."""
+    now = now or utcnow()
+    keys = {"phone": _throttle_key("phone", phone), "ip": _throttle_key("ip", address)}
+    with write_transaction():
+        wait = seconds_locked(list(keys.values()), now)
+        if wait:
+            record_audit("signin.refused_locked", subject=f"phone:{_throttle_key('phone', phone)[:12]}")
+            return SignIn(None, wait)
+        user = User.by_phone(phone)
+        if user is not None and user.is_active and user.check_pin(pin):
+            LoginThrottle.delete().where(LoginThrottle.key == keys["phone"]).execute()
+            record_audit("signin.ok", actor=user, subject=f"user:{user.id}")
+            return SignIn(user, 0)
+        for kind, key in keys.items():
+            _record_failure(kind, key, now)
+        record_audit("signin.failed", subject=f"phone:{keys['phone'][:12]}")
+    return SignIn(None, 0)
+
+
+# --- Audit log (ASVS V16.3, V16.4.2) --------------------------------------------
+
+
+class AuditEntry(BaseModel):
+    """Append-only: each entry carries the hash of the one before it, so an
+    edited or deleted entry breaks the chain that `verify_audit_chain` walks."""
+
+    at = DateTimeField(default=utcnow, index=True)
+    actor = ForeignKeyField(User, null=True, backref="audit_entries", on_delete="RESTRICT")
+    action = CharField(max_length=60)
+    subject = CharField(max_length=120, default="")
+    detail = TextField(default="")
+    previous_hash = CharField(max_length=64)
+    entry_hash = CharField(max_length=64, unique=True)
+
+    def save(self, *args, **kwargs):
+        if self.id is not None:
+            raise PermissionError("audit entries are never changed")
+        return super().save(*args, **kwargs)
+
+    def delete_instance(self, *args, **kwargs):
+        raise PermissionError("audit entries are never deleted")
+
+    def digest(self):
+        payload = json.dumps(
+            [self.previous_hash, self.at.isoformat(), self.actor_id, self.action, self.subject, self.detail],
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+GENESIS_HASH = "0" * 64
+
+
+def record_audit(action, actor=None, subject="", detail=""):
+    """Append to the audit chain; call inside the write transaction it records."""
+    if not isinstance(db.obj, SqliteDatabase):
+        # Serialize appenders so that two entries never share a predecessor.
+        db.execute_sql("SELECT pg_advisory_xact_lock(7243001)")
+    last = AuditEntry.select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).first()
+    entry = AuditEntry(
+        actor=actor,
+        action=action,
+        subject=subject,
+        detail=detail,
+        previous_hash=last.entry_hash if last else GENESIS_HASH,
+    )
+    entry.at = utcnow()
+    entry.entry_hash = entry.digest()
+    AuditEntry.insert(**entry.__data__).execute()
+
+
+def verify_audit_chain():
+    """The id of the first entry that does not fit the chain, or None."""
+    previous = GENESIS_HASH
+    for entry in AuditEntry.select().order_by(AuditEntry.id).iterator():
+        if entry.previous_hash != previous or not hmac.compare_digest(entry.digest(), entry.entry_hash):
+            return entry.id
+        previous = entry.entry_hash
+    return None
+
+
+MODELS = (Area, Center, User, UserRole, LoginThrottle, AuditEntry)
+

@@ -1,0 +1,11 @@
+"""Hamsayeh's site: one blueprint module per area of the product.
+
+Installed under the import name `hamsayeh` (see pyproject.toml), because the
+standard library's own `site` module takes the folder's name."""
+
+
+def blueprints():
+    """Every blueprint the application registers, in order."""
+    from hamsayeh import accounts, areas, main
+
+    return (main.bp, accounts.bp, areas.bp)

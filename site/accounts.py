@@ -1,0 +1,123 @@
+"""Accounts: sign up, sign in, sign out, the member's own page and PIN."""
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+import models
+from hamsayeh import auth
+from hamsayeh.forms import Form
+
+bp = Blueprint("accounts", __name__, url_prefix="/account")
+
+ROLE_LABELS = {
+    "resident": _l("Resident"),
+    "volunteer": _l("Volunteer"),
+    "facilitator": _l("Facilitator"),
+    "center_staff": _l("Center staff"),
+    "charity_staff": _l("Charity staff"),
+    "social_worker": _l("Social worker"),
+    "admin": _l("Administrator"),
+}
+
+
+def _client_address():
+    return request.remote_addr or "unknown"
+
+
+@bp.get("/sign-up")
+def sign_up():
+    return render_template("account/sign_up.html", form=Form())
+
+
+@bp.post("/sign-up")
+def create_account():
+    form = Form(request.form)
+    name = form.person_name()
+    phone = form.phone()
+    pin = form.new_pin()
+    if form.ok:
+        try:
+            user = models.create_user(phone, name, pin, neighborhood=auth.chosen_neighborhood())
+        except models.SignupError:
+            form.error("phone", _l("This number already has an account. Sign in instead, or ask your center to reset the PIN."))
+        else:
+            auth.start_session(user)
+            flash(_("Welcome, %(name)s. Your account is ready.", name=user.name))
+            return redirect(url_for("areas.index") if user.neighborhood is None else url_for("main.home"))
+    return render_template("account/sign_up.html", form=form), 422
+
+
+@bp.get("/sign-in")
+def sign_in():
+    form = Form(next=request.args.get("next"))
+    return render_template("account/sign_in.html", form=form, expired=g.session_expired)
+
+
+@bp.post("/sign-in")
+def start_session():
+    form = Form(request.form)
+    phone = form.phone()
+    pin = form.required("pin", _l("Enter your PIN."))
+    if form.ok:
+        result = models.sign_in(phone, pin, _client_address())
+        if result.user is not None:
+            auth.start_session(result.user)
+            return redirect(auth.safe_next(form["next"]))
+        if result.wait_seconds:
+            minutes = max(1, round(result.wait_seconds / 60))
+            form.error("pin", _l("Too many wrong tries. For your safety, wait %(minutes)s minutes and try again.", minutes=minutes))
+        else:
+            form.error("pin", _l("The number or the PIN is not right. Check them and try again."))
+    form.data.pop("pin", None)
+    return render_template("account/sign_in.html", form=form, expired=False), 422
+
+
+@bp.post("/sign-out")
+def end_session():
+    auth.end_session()
+    flash(_("You have signed out."))
+    return redirect(url_for("main.home"))
+
+
+@bp.get("/")
+@auth.signed_in_only
+def profile():
+    return render_template("account/profile.html", form=Form(name=g.user.name), role_labels=ROLE_LABELS)
+
+
+@bp.post("/")
+@auth.signed_in_only
+def update_profile():
+    form = Form(request.form)
+    name = form.person_name()
+    if form.ok:
+        g.user.name = name
+        g.user.save()
+        flash(_("Your name is saved."))
+        return redirect(url_for("accounts.profile"))
+    return render_template("account/profile.html", form=form, role_labels=ROLE_LABELS), 422
+
+
+@bp.get("/pin")
+@auth.signed_in_only
+def change_pin():
+    return render_template("account/pin.html", form=Form())
+
+
+@bp.post("/pin")
+@auth.signed_in_only
+def save_pin():
+    form = Form(request.form)
+    current = form.required("current_pin", _l("Enter your current PIN."))
+    if current and not g.user.check_pin(current):
+        form.error("current_pin", _l("Your current PIN is not right."))
+    pin = form.new_pin()
+    if form.ok:
+        models.change_pin(g.user, pin)
+        auth.start_session(g.user)
+        flash(_("Your new PIN is saved. You were signed out on your other devices."))
+        return redirect(url_for("accounts.profile"))
+    for field in ("current_pin", "pin", "pin_again"):
+        form.data.pop(field, None)
+    return render_template("account/pin.html", form=form), 422

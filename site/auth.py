@@ -1,0 +1,154 @@
+"""Who is asking: sessions, time-outs, the chosen language and display
+preferences, and the one place where roles are checked."""
+
+import time
+from dataclasses import dataclass
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, g, redirect, request, session, url_for
+
+from models import STAFF_ROLES, TEXT_SIZES, Area, User
+
+# (idle, absolute) seconds. Staff see other people's data: shorter sessions
+# (ASVS V7.3.1/2). Residents on a phone of their own stay signed in longer.
+SESSION_LIMITS = {
+    "staff": (30 * 60, 12 * 3600),
+    "member": (7 * 24 * 3600, 30 * 24 * 3600),
+}
+# Rewrite the session cookie's "last seen" at most this often.
+SEEN_RESOLUTION = 60
+PREFERENCES_COOKIE = "prefs"
+LANGUAGE_COOKIE = "lang"
+GUEST_NEIGHBORHOOD_COOKIE = "hood"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def init_app(app):
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", SESSION_LIMITS["member"][1])
+    app.before_request(load_user)
+
+
+def session_limits(roles):
+    return SESSION_LIMITS["staff" if roles & STAFF_ROLES else "member"]
+
+
+def load_user():
+    g.user, g.roles, g.session_expired = None, frozenset(), False
+    if request.endpoint == "static" or "uid" not in session:
+        return
+    user = User.get_or_none(User.id == session.get("uid"))
+    if user is None or not user.is_active or session.get("epoch") != user.session_epoch:
+        session.clear()
+        return
+    roles = frozenset(user.roles())
+    idle, absolute = session_limits(roles)
+    now = time.time()
+    if now - session.get("seen", 0) > idle or now - session.get("issued", 0) > absolute:
+        session.clear()
+        g.session_expired = True
+        return
+    if now - session["seen"] > SEEN_RESOLUTION:
+        session["seen"] = now
+    g.user, g.roles = user, roles
+
+
+def start_session(user):
+    """A fresh session for a freshly signed-in person (no session fixation)."""
+    session.clear()
+    session.permanent = True
+    now = time.time()
+    session.update(uid=user.id, epoch=user.session_epoch, issued=now, seen=now)
+
+
+def end_session():
+    session.clear()
+
+
+def requires_role(*roles):
+    """Only signed-in people holding one of `roles` (any member when none are
+    named) reach the view; others sign in first or get the 403 page."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if g.user is None:
+                return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
+            if roles and not g.roles & set(roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+signed_in_only = requires_role()
+
+
+def safe_next(target, default="main.home"):
+    """A place on this site to go back to; never another site."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for(default)
+
+
+def selected_locale():
+    languages = current_app.config["LANGUAGES"]
+    user = g.get("user")
+    if user is not None and user.language in languages:
+        return user.language
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@dataclass
+class Preferences:
+    text_size: int = 0
+    high_contrast: bool = False
+    simple_mode: bool = False
+
+    @classmethod
+    def from_cookie(cls, value):
+        """'t1c0s0': text size 1, normal contrast, full mode."""
+        prefs = cls()
+        if value and len(value) == 6 and value[0] == "t" and value[2] == "c" and value[4] == "s":
+            if value[1].isdigit() and int(value[1]) in TEXT_SIZES:
+                prefs.text_size = int(value[1])
+            prefs.high_contrast = value[3] == "1"
+            prefs.simple_mode = value[5] == "1"
+        return prefs
+
+    def to_cookie(self):
+        return f"t{self.text_size}c{int(self.high_contrast)}s{int(self.simple_mode)}"
+
+
+def current_preferences():
+    user = g.get("user")
+    if user is not None:
+        return Preferences(user.text_size, user.high_contrast, user.simple_mode)
+    return Preferences.from_cookie(request.cookies.get(PREFERENCES_COOKIE))
+
+
+def remember_cookie(response, name, value):
+    response.set_cookie(
+        name,
+        value,
+        max_age=COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
+
+
+def chosen_neighborhood():
+    """The signed-in member's neighborhood, or the one a guest chose."""
+    if g.user is not None:
+        return g.user.neighborhood
+    hood = request.cookies.get(GUEST_NEIGHBORHOOD_COOKIE, "")
+    if not hood.isdigit():
+        return None
+    return Area.get_or_none(Area.id == int(hood), Area.kind == "neighborhood")

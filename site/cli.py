@@ -1,0 +1,56 @@
+"""Command-line commands: `flask migrate`, `flask seed-demo`, `flask create-user`."""
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from playhouse.migrations import Runner
+
+import models
+from hamsayeh import demo, persian
+
+
+def init_app(app):
+    app.cli.add_command(migrate_command)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_user_command)
+
+
+def migrations_directory():
+    return str(Path(current_app.root_path) / "migrations")
+
+
+def migrate():
+    """Apply every pending migration; returns their names."""
+    with models.db.connection_context():
+        return Runner(models.db, migrations_directory()).up()
+
+
+@click.command("migrate")
+def migrate_command():
+    """Bring the database schema up to date."""
+    applied = migrate()
+    click.echo("applied: " + ", ".join(applied) if applied else "the schema is up to date")
+
+
+@click.command("seed-demo")
+def seed_demo_command():
+    """Fill the database with Persian demo data; running it again adds nothing."""
+    with models.db.connection_context():
+        counts = demo.seed()
+    click.echo(", ".join(f"{name}: {count}" for name, count in counts.items()))
+
+
+@click.command("create-user")
+@click.option("--phone", required=True)
+@click.option("--name", required=True)
+@click.option("--role", "roles", multiple=True, type=click.Choice(models.ROLES), default=["resident"])
+@click.password_option("--pin", prompt="PIN")
+def create_user_command(phone, name, roles, pin):
+    """Create an account (for example the first admin of a new installation)."""
+    normalized = persian.normalize_phone(phone)
+    if normalized is None:
+        raise click.BadParameter("not an Iranian mobile number", param_hint="--phone")
+    with models.db.connection_context():
+        user = models.create_user(normalized, persian.normalize(name), persian.normalize(pin), roles=roles)
+    click.echo(f"created user {user.id} with roles {', '.join(roles)}")

@@ -1,0 +1,74 @@
+"""Believable Persian demo data: Iran's provinces, Tehran's districts and
+neighborhoods, Damavand and Hamedan, Mosbat-e Zendegi centers, and one member
+for every role. Every step looks before it writes, so seeding twice adds
+nothing."""
+
+import json
+from importlib import resources
+
+import models
+from hamsayeh import persian
+
+DEMO_PIN = "2580"
+# One member per role, and a few neighbors: (phone, name, roles, neighborhood).
+DEMO_PEOPLE = (
+    ("09120000001", "زهرا احمدی", ("resident",), "نیاوران"),
+    ("09120000002", "علی رضایی", ("resident", "volunteer"), "نیاوران"),
+    ("09120000003", "مریم حسینی", ("resident", "facilitator"), "تجریش"),
+    ("09120000004", "حسین کریمی", ("resident", "center_staff"), "تجریش"),
+    ("09120000005", "فاطمه موسوی", ("resident", "charity_staff"), "نیاوران"),
+    ("09120000006", "رضا محمدی", ("resident", "social_worker"), "تجریش"),
+    ("09120000007", "سارا جعفری", ("admin",), None),
+    ("09120000008", "عباس قاسمی", ("resident",), "تجریش"),
+    ("09120000009", "معصومه نوری", ("resident", "volunteer"), "دربند"),
+)
+
+
+def load_area_data():
+    return json.loads(resources.files("hamsayeh").joinpath("data/areas.json").read_text(encoding="utf-8"))
+
+
+def add_area(parent, node):
+    name = persian.normalize(node["name"])
+    name_en = persian.normalize(node.get("name_en", ""))
+    area = models.Area.add(parent, node["kind"], name, name_en, persian.fold(f"{name} {name_en}"))
+    count = 1
+    for child in node.get("children", ()):
+        count += add_area(area, child)
+    return count
+
+
+def find_neighborhood(name, city=None):
+    query = models.Area.select().where(models.Area.kind == "neighborhood", models.Area.name == persian.normalize(name))
+    if city:
+        cities = models.Area.select(models.Area.path).where(models.Area.name == persian.normalize(city))
+        paths = [area.path for area in cities]
+        return next((area for area in query if any(area.path.startswith(p) for p in paths)), None)
+    return query.first()
+
+
+def seed():
+    data = load_area_data()
+    areas = sum(add_area(None, province) for province in data["areas"])
+    centers = 0
+    for item in data["centers"]:
+        neighborhood = find_neighborhood(item["neighborhood"], item.get("city"))
+        if neighborhood is None:
+            continue
+        with models.write_transaction():
+            models.Center.insert(
+                area=neighborhood,
+                name=persian.normalize(item["name"]),
+                name_en=persian.normalize(item.get("name_en", "")),
+                address=persian.normalize(item.get("address", "")),
+                phone=persian.normalize(item.get("phone", "")),
+                hours=persian.normalize(item.get("hours", "")),
+            ).on_conflict_ignore().execute()
+        centers += 1
+    people = 0
+    for phone, name, roles, neighborhood in DEMO_PEOPLE:
+        if models.User.by_phone(phone) is None:
+            home = find_neighborhood(neighborhood, "تهران") if neighborhood else None
+            models.create_user(phone, name, DEMO_PIN, roles=roles, neighborhood=home)
+        people += 1
+    return {"areas": areas, "centers": centers, "people": people}

@@ -1,0 +1,99 @@
+"""What every template gets: the page's language and direction, display
+preferences, the inline stylesheet, and filters for Persian digits and
+Jalali dates."""
+
+import base64
+import datetime
+import hashlib
+import re
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import current_app, g
+from flask_babel import format_decimal, get_locale
+
+from hamsayeh import persian
+from hamsayeh.auth import current_preferences
+
+TEHRAN = ZoneInfo("Asia/Tehran")
+RTL_LANGUAGES = {"fa"}
+
+
+def init_app(app):
+    css = minify_css((Path(app.static_folder) / "css" / "site.css").read_text(encoding="utf-8"))
+    app.config["INLINE_CSS"] = css
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    app.config["INLINE_CSS_HASH"] = f"sha256-{digest}"
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.filters.update(digits=digits, number=number, jdate=jdate, jdatetime=jdatetime)
+    app.context_processor(page_context)
+
+
+def minify_css(css):
+    """Comments and layout whitespace out: the stylesheet rides inside every
+    page, so that a first visit renders from its first response."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    css = re.sub(r"\s+", " ", css)
+    css = re.sub(r"\s*([{};,>])\s*", r"\1", css)
+    # Only after a colon: a space before one is a descendant combinator.
+    css = re.sub(r":\s+", ":", css)
+    return css.replace(";}", "}").strip()
+
+
+class PageLocale:
+    """The page's `lang` and `dir`, from the selected locale."""
+
+    def __init__(self, locale):
+        self.lang = locale.language if locale else "fa"
+        self.dir = "rtl" if self.lang in RTL_LANGUAGES else "ltr"
+        self.other = "en" if self.lang == "fa" else "fa"
+
+
+def page_context():
+    prefs = current_preferences()
+    classes = [f"ts{prefs.text_size}"]
+    if prefs.high_contrast:
+        classes.append("hc")
+    return {
+        "page_locale": PageLocale(get_locale()),
+        "prefs": prefs,
+        "html_class": " ".join(classes),
+        "current_user": g.get("user"),
+        "current_roles": g.get("roles", frozenset()),
+        "inline_css": current_app.config["INLINE_CSS"],
+    }
+
+
+def _persian_page():
+    locale = get_locale()
+    return locale is None or locale.language == "fa"
+
+
+def digits(value):
+    """Persian digits on a Persian page; text stored with Latin digits."""
+    if value is None:
+        return ""
+    return persian.to_persian_digits(value) if _persian_page() else str(value)
+
+
+def number(value):
+    """A number with grouping, in the page's digits: ۱۲٬۳۴۵."""
+    text = format_decimal(value, locale="en")
+    if _persian_page():
+        text = text.replace(",", "٬")
+    return digits(text)
+
+
+def _local(value):
+    if isinstance(value, datetime.datetime):
+        return value.replace(tzinfo=datetime.UTC).astimezone(TEHRAN)
+    return value
+
+
+def jdate(value, weekday=False):
+    return digits(persian.jalali_date(_local(value), weekday=weekday))
+
+
+def jdatetime(value):
+    return digits(persian.jalali_datetime(_local(value)))
