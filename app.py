@@ -80,11 +80,13 @@ def _secret_key(app):
 
 
 def _connect_database():
-    models.db.connect(reuse_if_open=True)
+    # Close at teardown only what this request opened: a CLI command or a test
+    # may hold the thread's connection around a request.
+    g.opened_database = models.db.connect(reuse_if_open=True)
 
 
 def _close_database(exc):
-    if not models.db.is_closed():
+    if g.pop("opened_database", False) and not models.db.is_closed():
         models.db.close()
 
 

@@ -51,7 +51,7 @@ def create_account():
 @bp.get("/sign-in")
 def sign_in():
     form = Form(next=request.args.get("next"))
-    return render_template("account/sign_in.html", form=form, expired=g.session_expired)
+    return render_template("account/sign_in.html", form=form)
 
 
 @bp.post("/sign-in")
@@ -70,7 +70,7 @@ def start_session():
         else:
             form.error("pin", _l("The number or the PIN is not right. Check them and try again."))
     form.data.pop("pin", None)
-    return render_template("account/sign_in.html", form=form, expired=False), 422
+    return render_template("account/sign_in.html", form=form), 422
 
 
 @bp.post("/sign-out")

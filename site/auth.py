@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, g, redirect, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 
 from models import STAFF_ROLES, TEXT_SIZES, Area, User
 
@@ -34,7 +35,7 @@ def session_limits(roles):
 
 
 def load_user():
-    g.user, g.roles, g.session_expired = None, frozenset(), False
+    g.user, g.roles = None, frozenset()
     if request.endpoint == "static" or "uid" not in session:
         return
     user = User.get_or_none(User.id == session.get("uid"))
@@ -46,7 +47,7 @@ def load_user():
     now = time.time()
     if now - session.get("seen", 0) > idle or now - session.get("issued", 0) > absolute:
         session.clear()
-        g.session_expired = True
+        flash(_("You were signed out because you were away for a while. Please sign in again."))
         return
     if now - session["seen"] > SEEN_RESOLUTION:
         session["seen"] = now

@@ -1,0 +1,139 @@
+"""Fixtures shared by every test: the app on a fresh database (SQLite, or
+PostgreSQL when HAMSAYEH_TEST_DATABASE_URL names one), a client, people in
+every role, and a small piece of the area tree."""
+
+import os
+import re
+
+import psycopg
+import pytest
+
+import models
+from app import create_app
+from hamsayeh import cli, demo, persian
+
+PG_URL = os.environ.get("HAMSAYEH_TEST_DATABASE_URL")
+PIN = "2580"
+MINI_TREE = {
+    "name": "تهران",
+    "name_en": "Tehran",
+    "kind": "province",
+    "children": [
+        {
+            "name": "تهران",
+            "name_en": "Tehran",
+            "kind": "city",
+            "children": [
+                {
+                    "name": "منطقه ۱",
+                    "name_en": "District 1",
+                    "kind": "district",
+                    "children": [
+                        {"name": "تجریش", "name_en": "Tajrish", "kind": "neighborhood"},
+                        {"name": "نیاوران", "name_en": "Niavaran", "kind": "neighborhood"},
+                    ],
+                },
+                {
+                    "name": "منطقه ۱۲",
+                    "name_en": "District 12",
+                    "kind": "district",
+                    "children": [{"name": "بازار", "name_en": "Bazaar", "kind": "neighborhood"}],
+                },
+            ],
+        }
+    ],
+}
+
+
+def _empty_database_url(tmp_path_factory):
+    if PG_URL:
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute("DROP SCHEMA public CASCADE")
+            conn.execute("CREATE SCHEMA public")
+        return PG_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """One application for the session, its schema built by the migrations."""
+    application = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": _empty_database_url(tmp_path_factory),
+            "SECRET_KEY": "test-secret-key",
+        }
+    )
+    with application.app_context():
+        cli.migrate()
+    return application
+
+
+@pytest.fixture(autouse=True)
+def clean_database(app):
+    """Every test starts from empty tables."""
+    yield
+    tables = [model._meta.table_name for model in models.MODELS]
+    with models.db.connection_context():
+        if isinstance(models.db.obj, models.PostgresqlDatabase):
+            models.db.execute_sql("TRUNCATE %s RESTART IDENTITY CASCADE" % ", ".join(f'"{t}"' for t in tables))
+        else:
+            models.db.execute_sql("PRAGMA foreign_keys = OFF")
+            with models.db.atomic():
+                for table in tables:
+                    models.db.execute_sql(f'DELETE FROM "{table}"')
+            models.db.execute_sql("PRAGMA foreign_keys = ON")
+
+
+@pytest.fixture
+def db(app):
+    with models.db.connection_context():
+        yield models.db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def places(db):
+    """Tehran › District 1 › Tajrish and Niavaran; District 12 › Bazaar."""
+    demo.add_area(None, MINI_TREE)
+    found = {area.name_en: area for area in models.Area.select()}
+    return found
+
+
+@pytest.fixture
+def people(db, places):
+    """One member for every role, all with the PIN 2580."""
+    accounts = {}
+    for index, role in enumerate(models.ROLES, start=1):
+        accounts[role] = models.create_user(
+            f"0912000{index:04d}", f"کاربر {role}", PIN, roles=(role,), neighborhood=places["Tajrish"]
+        )
+    return accounts
+
+
+CSRF_PATTERN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, page="/account/sign-in"):
+    html = client.get(page).get_data(as_text=True)
+    return CSRF_PATTERN.search(html).group(1)
+
+
+def submit(client, page, action, data, **kwargs):
+    """Post `data` the way a person would: from the form on `page`, with its token."""
+    token = csrf_token(client, page)
+    return client.post(action, data={"csrf_token": token, **data}, **kwargs)
+
+
+def sign_in(client, phone, pin=PIN):
+    response = submit(client, "/account/sign-in", "/account/sign-in", {"phone": phone, "pin": pin})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+def normalize(text):
+    return persian.normalize(text)

@@ -1,0 +1,159 @@
+"""Pages every visitor meets: home, areas, preferences, language, errors."""
+
+import gzip
+
+import models
+from tests.conftest import sign_in, submit
+from tests.pages import check_page
+
+# Every URL rule of the site. Removing or adding one is a decision that
+# changes this list.
+ROUTES = {
+    ("GET", "/"),
+    ("GET", "/healthz"),
+    ("GET", "/preferences"),
+    ("POST", "/preferences"),
+    ("POST", "/language"),
+    ("GET", "/assets/htmx-2.0.11.min.js"),
+    ("GET", "/static/<path:filename>"),
+    ("GET", "/account/sign-up"),
+    ("POST", "/account/sign-up"),
+    ("GET", "/account/sign-in"),
+    ("POST", "/account/sign-in"),
+    ("POST", "/account/sign-out"),
+    ("GET", "/account/"),
+    ("POST", "/account/"),
+    ("GET", "/account/pin"),
+    ("POST", "/account/pin"),
+    ("GET", "/areas/"),
+    ("GET", "/areas/<int:area_id>"),
+    ("POST", "/areas/<int:area_id>/choose"),
+}
+
+
+def test_every_route_is_listed(app):
+    found = {
+        (method, rule.rule) for rule in app.url_map.iter_rules() for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert found == ROUTES
+
+
+def test_no_get_changes_anything(app, client, people):
+    """A crawler following every GET link changes no data (ASVS V3.5.3)."""
+    sign_in(client, people["admin"].phone)
+    before = {model.__name__: model.select().count() for model in models.MODELS}
+    for method, rule in ROUTES:
+        if method == "GET" and "<" not in rule:
+            client.get(rule)
+    client.get(f"/areas/{people['admin'].neighborhood_id}")
+    after = {model.__name__: model.select().count() for model in models.MODELS}
+    assert before == after
+
+
+def test_home_is_persian_right_to_left_and_small(client, db):
+    html = check_page(client.get("/"))
+    assert '<html lang="fa" dir="rtl"' in html
+    assert "همسایه" in html
+    assert "<style>" in html  # the first visit renders from this one response
+    assert '<link rel="stylesheet"' not in html
+    assert 'src="/assets/htmx-2.0.11.min.js" defer' in html
+
+
+def test_pages_are_compressed_when_the_browser_accepts_it(client, db):
+    response = client.get("/", headers={"Accept-Encoding": "gzip, deflate"})
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert "همسایه" in gzip.decompress(response.get_data()).decode()
+    assert "Accept-Encoding" in response.headers["Vary"]
+
+
+def test_htmx_is_served_by_this_site_and_cached(client):
+    response = client.get("/assets/htmx-2.0.11.min.js", headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert "immutable" in response.headers["Cache-Control"]
+    assert b"htmx" in gzip.decompress(response.get_data())
+    response.close()
+
+
+def test_security_headers(client, db):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "'sha256-" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_boosted_navigation_leaves_out_the_inline_styles(client, db):
+    html = client.get("/", headers={"HX-Request": "true", "HX-Boosted": "true"}).get_data(as_text=True)
+    assert "<style>" not in html
+    restore = client.get("/", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<style>" in restore.get_data(as_text=True)
+
+
+def test_language_switch_without_javascript(client, db):
+    response = submit(client, "/", "/language", {"language": "en", "next": "/areas/"})
+    assert response.status_code == 302 and response.location == "/areas/"
+    html = check_page(client.get("/areas/"))
+    assert '<html lang="en" dir="ltr"' in html
+    assert "Find your neighborhood" in html
+    submit(client, "/", "/language", {"language": "fa", "next": "/"})
+    assert '<html lang="fa" dir="rtl"' in client.get("/").get_data(as_text=True)
+
+
+def test_language_switch_ignores_unknown_languages_and_foreign_targets(client, db):
+    response = submit(client, "/", "/language", {"language": "xx", "next": "https://evil.example/"})
+    assert response.location == "/"
+    assert '<html lang="fa"' in client.get("/").get_data(as_text=True)
+
+
+def test_members_language_is_kept_in_the_profile(client, people):
+    sign_in(client, people["resident"].phone)
+    submit(client, "/", "/language", {"language": "en"})
+    assert models.User.get_by_id(people["resident"].id).language == "en"
+
+
+def test_guest_preferences_persist_in_a_cookie(client, db):
+    response = submit(client, "/preferences", "/preferences", {"text_size": "2", "high_contrast": "1", "next": "/"})
+    assert response.status_code == 302
+    html = check_page(client.get("/"))
+    assert 'class="ts2 hc"' in html
+
+
+def test_member_preferences_persist_in_the_profile(app, people):
+    client = app.test_client()
+    sign_in(client, people["resident"].phone)
+    submit(client, "/preferences", "/preferences", {"text_size": "1", "high_contrast": ""})
+    user = models.User.get_by_id(people["resident"].id)
+    assert (user.text_size, user.high_contrast) == (1, False)
+    other_device = app.test_client()
+    sign_in(other_device, people["resident"].phone)
+    assert 'class="ts1"' in other_device.get("/").get_data(as_text=True)
+
+
+def test_bad_preference_values_are_ignored(client, db):
+    submit(client, "/preferences", "/preferences", {"text_size": "99", "high_contrast": "<script>"})
+    assert 'class="ts0"' in client.get("/").get_data(as_text=True)
+    client.set_cookie("prefs", "garbage")
+    check_page(client.get("/"))
+
+
+def test_error_pages_are_persian_and_in_the_layout(client, people):
+    html = check_page(client.get("/no-such-page"), status=404)
+    assert "صفحه پیدا نشد" in html
+    check_page(client.get("/areas/999999"), status=404)
+    check_page(client.post("/areas/"), status=405)
+
+
+def test_a_broken_view_shows_the_500_page_not_a_traceback(app, client, db):
+    app.view_functions["main.health"], original = (lambda: 1 / 0), app.view_functions["main.health"]
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    try:
+        html = check_page(client.get("/healthz"), status=500)
+    finally:
+        app.view_functions["main.health"] = original
+    assert "Traceback" not in html and "ZeroDivisionError" not in html
+    assert "مشکلی" in html
+
+
+def test_health(client, db):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
