@@ -13,8 +13,8 @@ from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-import models
 import hamsayeh
+import models
 from hamsayeh import auth, cli, errors, templating
 
 LANGUAGES = ("fa", "en")

@@ -88,7 +88,9 @@ class Area(BaseModel):
     KINDS = ("province", "county", "city", "district", "neighborhood")
 
     parent = ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT")
-    kind = CharField(max_length=16, constraints=[Check("kind IN ('province', 'county', 'city', 'district', 'neighborhood')")])
+    kind = CharField(
+        max_length=16, constraints=[Check("kind IN ('province', 'county', 'city', 'district', 'neighborhood')")]
+    )
     name = CharField(max_length=120)
     name_en = CharField(max_length=120, default="")
     # Materialized path of ids, "/1/14/230/": a subtree is one indexed prefix match.
@@ -211,7 +213,7 @@ class User(BaseModel):
 
 class UserRole(BaseModel):
     user = ForeignKeyField(User, backref="role_rows", on_delete="CASCADE")
-    role = CharField(max_length=20, constraints=[Check("role IN (%s)" % ", ".join(f"'{r}'" for r in ROLES))])
+    role = CharField(max_length=20, constraints=[Check("role IN ({})".format(", ".join(f"'{r}'" for r in ROLES)))])
 
     class Meta:
         indexes = ((("user", "role"), True),)
@@ -391,4 +393,3 @@ def verify_audit_chain():
 
 
 MODELS = (Area, Center, User, UserRole, LoginThrottle, AuditEntry)
-

@@ -40,7 +40,9 @@ def create_account():
         try:
             user = models.create_user(phone, name, pin, neighborhood=auth.chosen_neighborhood())
         except models.SignupError:
-            form.error("phone", _l("This number already has an account. Sign in instead, or ask your center to reset the PIN."))
+            form.error(
+                "phone", _l("This number already has an account. Sign in instead, or ask your center to reset the PIN.")
+            )
         else:
             auth.start_session(user)
             flash(_("Welcome, %(name)s. Your account is ready.", name=user.name))
@@ -66,7 +68,10 @@ def start_session():
             return redirect(auth.safe_next(form["next"]))
         if result.wait_seconds:
             minutes = max(1, round(result.wait_seconds / 60))
-            form.error("pin", _l("Too many wrong tries. For your safety, wait %(minutes)s minutes and try again.", minutes=minutes))
+            form.error(
+                "pin",
+                _l("Too many wrong tries. For your safety, wait %(minutes)s minutes and try again.", minutes=minutes),
+            )
         else:
             form.error("pin", _l("The number or the PIN is not right. Check them and try again."))
     form.data.pop("pin", None)

@@ -10,7 +10,9 @@ MESSAGES = {
     400: (_l("Something in the request was wrong"), _l("Please go back and try again.")),
     403: (
         _l("You do not have access to this page"),
-        _l("This page is for people with another role. If you think you should see it, ask your center or facilitator."),
+        _l(
+            "This page is for people with another role. If you think you should see it, ask your center or facilitator."
+        ),
     ),
     404: (_l("Page not found"), _l("The address may be mistyped, or the page has been removed.")),
     405: (_l("This action is not possible here"), _l("Please use the buttons on the page.")),
@@ -31,7 +33,9 @@ def init_app(app):
 
 def render_error(code, title=None, message=None):
     default_title, default_message = MESSAGES.get(code, MESSAGES[400] if code < 500 else MESSAGES[500])
-    page = render_template("errors/error.html", code=code, title=title or default_title, message=message or default_message)
+    page = render_template(
+        "errors/error.html", code=code, title=title or default_title, message=message or default_message
+    )
     return page, code
 
 

@@ -1,6 +1,8 @@
 """A tiny form object: it normalizes what was typed, collects one message per
 field, and echoes the input back when the form is shown again."""
 
+import itertools
+
 from flask_babel import lazy_gettext as _l
 
 from hamsayeh import persian
@@ -66,7 +68,7 @@ def pin_problem(pin):
     if pin.isdigit():
         if len(pin) < 4:
             return _l("A PIN needs at least 4 digits.")
-        steps = {int(b) - int(a) for a, b in zip(pin, pin[1:], strict=False)}
+        steps = {int(b) - int(a) for a, b in itertools.pairwise(pin)}
         if len(set(pin)) == 1 or steps in ({1}, {-1}):
             return _l("This PIN is too easy to guess, like 1111 or 1234. Choose another.")
         return None

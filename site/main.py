@@ -3,7 +3,7 @@ file this site serves itself."""
 
 from pathlib import Path
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, send_file
 from flask_babel import lazy_gettext as _l
 
 import models
@@ -27,7 +27,9 @@ def home():
 def preferences():
     prefs = auth.current_preferences()
     form = Form(text_size=str(prefs.text_size), high_contrast="1" if prefs.high_contrast else "")
-    return render_template("main/preferences.html", form=form, sizes=TEXT_SIZE_LABELS, back=request.args.get("next", ""))
+    return render_template(
+        "main/preferences.html", form=form, sizes=TEXT_SIZE_LABELS, back=request.args.get("next", "")
+    )
 
 
 @bp.post("/preferences")

@@ -76,7 +76,7 @@ def clean_database(app):
     tables = [model._meta.table_name for model in models.MODELS]
     with models.db.connection_context():
         if isinstance(models.db.obj, models.PostgresqlDatabase):
-            models.db.execute_sql("TRUNCATE %s RESTART IDENTITY CASCADE" % ", ".join(f'"{t}"' for t in tables))
+            models.db.execute_sql("TRUNCATE {} RESTART IDENTITY CASCADE".format(", ".join(f'"{t}"' for t in tables)))
         else:
             models.db.execute_sql("PRAGMA foreign_keys = OFF")
             with models.db.atomic():

@@ -120,7 +120,9 @@ def test_changing_the_pin_ends_other_sessions(app, people):
 
 def test_change_pin_needs_the_current_one(client, people):
     sign_in(client, people["resident"].phone)
-    response = submit(client, "/account/pin", "/account/pin", {"current_pin": "0000", "pin": "3690", "pin_again": "3690"})
+    response = submit(
+        client, "/account/pin", "/account/pin", {"current_pin": "0000", "pin": "3690", "pin_again": "3690"}
+    )
     check_page(response, status=422)
     assert models.User.get_by_id(people["resident"].id).check_pin(PIN)
 

@@ -61,7 +61,9 @@ def test_demo_data_is_believable_and_seeding_twice_adds_nothing(db):
     counts = {model.__name__: model.select().count() for model in models.MODELS if model is not models.AuditEntry}
     second = demo.seed()
     assert first == second
-    assert counts == {model.__name__: model.select().count() for model in models.MODELS if model is not models.AuditEntry}
+    assert counts == {
+        model.__name__: model.select().count() for model in models.MODELS if model is not models.AuditEntry
+    }
     assert models.Area.select().where(models.Area.kind == "province").count() == 31
     tehran_city = models.Area.get(models.Area.kind == "city", models.Area.name == "تهران")
     districts = models.Area.select().where(models.Area.parent == tehran_city, models.Area.kind == "district")

@@ -31,13 +31,25 @@ def test_fold_ignores_spaces_half_spaces_and_letter_forms():
 
 @pytest.mark.parametrize(
     "typed",
-    ["09121234567", "۰۹۱۲۱۲۳۴۵۶۷", "+989121234567", "00989121234567", "989121234567", "9121234567", "0912 123 4567", "0912-123-4567", "(0912) 123 45 67"],
+    [
+        "09121234567",
+        "۰۹۱۲۱۲۳۴۵۶۷",
+        "+989121234567",
+        "00989121234567",
+        "989121234567",
+        "9121234567",
+        "0912 123 4567",
+        "0912-123-4567",
+        "(0912) 123 45 67",
+    ],
 )
 def test_phone_numbers_have_one_stored_form(typed):
     assert persian.normalize_phone(typed) == "09121234567"
 
 
-@pytest.mark.parametrize("typed", ["", "0912123456", "091212345678", "02188776655", "+19121234567", "abc", "08121234567", "+۹۸"])
+@pytest.mark.parametrize(
+    "typed", ["", "0912123456", "091212345678", "02188776655", "+19121234567", "abc", "08121234567", "+۹۸"]
+)
 def test_wrong_phone_numbers_are_refused(typed):
     assert persian.normalize_phone(typed) is None
 
@@ -51,7 +63,9 @@ def test_valid_national_codes(code):
     assert persian.is_valid_national_code(code)
 
 
-@pytest.mark.parametrize("code", ["0012345678", "1234567890", "4987654322", "1111111111", "123456789", "12345678901", "abcdefghij"])
+@pytest.mark.parametrize(
+    "code", ["0012345678", "1234567890", "4987654322", "1111111111", "123456789", "12345678901", "abcdefghij"]
+)
 def test_invalid_national_codes(code):
     assert not persian.is_valid_national_code(code)
 

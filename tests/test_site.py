@@ -32,9 +32,7 @@ ROUTES = {
 
 
 def test_every_route_is_listed(app):
-    found = {
-        (method, rule.rule) for rule in app.url_map.iter_rules() for method in rule.methods - {"HEAD", "OPTIONS"}
-    }
+    found = {(method, rule.rule) for rule in app.url_map.iter_rules() for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert found == ROUTES
 
 
