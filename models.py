@@ -235,10 +235,17 @@ def create_user(phone, name, pin, roles=("resident",), neighborhood=None):
     return user
 
 
-def grant_role(user, role, actor=None):
+def set_roles(user, roles, actor):
+    """Give `user` exactly `roles`; every change is audited."""
+    roles = set(roles)
     with write_transaction():
-        UserRole.insert(user=user, role=role).on_conflict_ignore().execute()
-        record_audit("role.granted", actor=actor, subject=f"user:{user.id}", detail=role)
+        current = user.roles()
+        for role in sorted(roles - current):
+            UserRole.insert(user=user, role=role).on_conflict_ignore().execute()
+            record_audit("role.granted", actor=actor, subject=f"user:{user.id}", detail=role)
+        for role in sorted(current - roles):
+            UserRole.delete().where(UserRole.user == user, UserRole.role == role).execute()
+            record_audit("role.revoked", actor=actor, subject=f"user:{user.id}", detail=role)
 
 
 def change_pin(user, new_pin):

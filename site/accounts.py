@@ -10,16 +10,6 @@ from hamsayeh.forms import Form
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
-ROLE_LABELS = {
-    "resident": _l("Resident"),
-    "volunteer": _l("Volunteer"),
-    "facilitator": _l("Facilitator"),
-    "center_staff": _l("Center staff"),
-    "charity_staff": _l("Charity staff"),
-    "social_worker": _l("Social worker"),
-    "admin": _l("Administrator"),
-}
-
 
 def _client_address():
     return request.remote_addr or "unknown"
@@ -88,7 +78,7 @@ def end_session():
 @bp.get("/")
 @auth.signed_in_only
 def profile():
-    return render_template("account/profile.html", form=Form(name=g.user.name), role_labels=ROLE_LABELS)
+    return render_template("account/profile.html", form=Form(name=g.user.name), role_labels=auth.ROLE_LABELS)
 
 
 @bp.post("/")
@@ -101,7 +91,7 @@ def update_profile():
         g.user.save()
         flash(_("Your name is saved."))
         return redirect(url_for("accounts.profile"))
-    return render_template("account/profile.html", form=form, role_labels=ROLE_LABELS), 422
+    return render_template("account/profile.html", form=form, role_labels=auth.ROLE_LABELS), 422
 
 
 @bp.get("/pin")

@@ -8,8 +8,19 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from models import STAFF_ROLES, TEXT_SIZES, Area, User
+
+ROLE_LABELS = {
+    "resident": _l("Resident"),
+    "volunteer": _l("Volunteer"),
+    "facilitator": _l("Facilitator"),
+    "center_staff": _l("Center staff"),
+    "charity_staff": _l("Charity staff"),
+    "social_worker": _l("Social worker"),
+    "admin": _l("Administrator"),
+}
 
 # (idle, absolute) seconds. Staff see other people's data: shorter sessions
 # (ASVS V7.3.1/2). Residents on a phone of their own stay signed in longer.

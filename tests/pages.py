@@ -32,7 +32,7 @@ class PageParser(HTMLParser):
         if tag == "label" and "for" in attrs:
             self.labels_for.add(attrs["for"])
         if tag in ("input", "select", "textarea") and attrs.get("type") not in ("hidden", "submit"):
-            self.fields.append(attrs)
+            self.fields.append({**attrs, "inside_label": "label" in self.open})
         if tag == "title":
             self._in_title = True
         if tag not in VOID:
@@ -75,7 +75,8 @@ def check_page(response, status=200, budget=PAGE_BUDGET):
     assert not parser.nesting_errors, parser.nesting_errors
     assert not parser.open, f"unclosed: {parser.open}"
     for attrs in parser.fields:
-        assert attrs.get("id") in parser.labels_for or attrs.get("aria-label"), f"field without a label: {attrs}"
+        labelled = attrs["inside_label"] or attrs.get("id") in parser.labels_for or attrs.get("aria-label")
+        assert labelled, f"field without a label: {attrs}"
     compressed = len(gzip.compress(body, compresslevel=6))
     assert compressed < budget, f"{compressed} bytes compressed, budget {budget}"
     return html

@@ -28,6 +28,10 @@ ROUTES = {
     ("GET", "/areas/"),
     ("GET", "/areas/<int:area_id>"),
     ("POST", "/areas/<int:area_id>/choose"),
+    ("GET", "/admin/people/"),
+    ("GET", "/admin/people/<int:user_id>"),
+    ("POST", "/admin/people/<int:user_id>/roles"),
+    ("POST", "/admin/people/<int:user_id>/active"),
 }
 
 

@@ -1,0 +1,69 @@
+"""Administrators find a member by phone number, set their roles, and
+disable or enable the account. Every look-up and change is audited."""
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+import models
+from hamsayeh import auth, persian
+from hamsayeh.forms import Form
+
+bp = Blueprint("people", __name__, url_prefix="/admin/people")
+
+
+def member_or_404(user_id):
+    return models.User.get_or_none(models.User.id == user_id) or abort(404)
+
+
+@bp.get("/")
+@auth.requires_role("admin")
+def find():
+    form = Form(request.args) if request.args else Form()
+    member = None
+    if "phone" in form.data:
+        phone = form.phone()
+        if form.ok:
+            member = models.User.by_phone(phone)
+            with models.write_transaction():
+                models.record_audit("people.lookup", actor=g.user, subject=f"user:{member.id}" if member else "none")
+            if member is None:
+                form.error("phone", _l("No account has this number."))
+    return render_template("people/find.html", form=form, member=member)
+
+
+@bp.get("/<int:user_id>")
+@auth.requires_role("admin")
+def show(user_id):
+    member = member_or_404(user_id)
+    return render_template("people/show.html", member=member, roles=member.roles(), role_labels=auth.ROLE_LABELS)
+
+
+@bp.post("/<int:user_id>/roles")
+@auth.requires_role("admin")
+def save_roles(user_id):
+    member = member_or_404(user_id)
+    roles = {role for role in request.form.getlist("role") if role in models.ROLES}
+    if member.id == g.user.id and "admin" not in roles:
+        flash(_("You cannot take away your own administrator role. Ask another administrator."))
+        return redirect(url_for("people.show", user_id=member.id))
+    if not roles:
+        flash(_("A member needs at least one role."))
+        return redirect(url_for("people.show", user_id=member.id))
+    models.set_roles(member, roles, actor=g.user)
+    flash(_("The roles of %(name)s are saved.", name=member.name))
+    return redirect(url_for("people.show", user_id=member.id))
+
+
+@bp.post("/<int:user_id>/active")
+@auth.requires_role("admin")
+def save_active(user_id):
+    member = member_or_404(user_id)
+    active = persian.normalize(request.form.get("active")) == "1"
+    if member.id == g.user.id:
+        abort(400)
+    models.set_active(member, active, actor=g.user)
+    flash(
+        _("The account is active again.") if active else _("The account is disabled and all its sessions have ended.")
+    )
+    return redirect(url_for("people.show", user_id=member.id))
