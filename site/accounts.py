@@ -10,6 +10,8 @@ from hamsayeh.forms import Form
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
+ACCOUNT_EXISTS = _l("This number already has an account. Sign in instead, or ask your center to reset the PIN.")
+
 
 def _client_address():
     return request.remote_addr or "unknown"
@@ -30,10 +32,12 @@ def create_account():
         try:
             user = models.create_user(phone, name, pin, neighborhood=auth.chosen_neighborhood())
         except models.SignupError:
-            form.error(
-                "phone", _l("This number already has an account. Sign in instead, or ask your center to reset the PIN.")
-            )
-        else:
+            # A second press of the button, or a person who forgot they have an
+            # account: the right PIN signs them in (throttled like any sign-in).
+            user = models.sign_in(phone, pin, _client_address()).user
+            if user is None:
+                form.error("phone", ACCOUNT_EXISTS)
+        if form.ok:
             auth.start_session(user)
             flash(_("Welcome, %(name)s. Your account is ready.", name=user.name))
             return redirect(url_for("areas.index") if user.neighborhood is None else url_for("main.home"))

@@ -2,7 +2,7 @@ import datetime
 import time
 
 import models
-from tests.conftest import PIN, sign_in, submit
+from tests.conftest import PIN, csrf_token, sign_in, submit
 from tests.pages import check_page
 
 
@@ -32,12 +32,23 @@ def test_sign_up_with_bad_input_keeps_what_was_typed(client, db):
     assert models.User.select().count() == 0
 
 
-def test_sign_up_twice_with_one_number_creates_one_account(client, db):
+def test_a_double_submitted_sign_up_creates_one_account_and_signs_in(app, db):
+    first, second = app.test_client(), app.test_client()
+    token_first = csrf_token(first, "/account/sign-up")
+    token_second = csrf_token(second, "/account/sign-up")
+    data = {"name": "پروین اعتصامی", "phone": "09125556677", "pin": "2468", "pin_again": "2468"}
+    assert first.post("/account/sign-up", data={"csrf_token": token_first, **data}).status_code == 302
+    assert second.post("/account/sign-up", data={"csrf_token": token_second, **data}).status_code == 302
+    assert second.get("/account/").status_code == 200
+    assert models.User.select().count() == 1
+
+
+def test_sign_up_with_a_taken_number_and_another_pin_is_refused(client, db):
     assert sign_up(client).status_code == 302
-    client.post("/account/sign-out", data={"csrf_token": "x"})
     other = client.application.test_client()
-    response = sign_up(other, name="کس دیگر")
-    check_page(response, status=422)
+    html = check_page(sign_up(other, name="کس دیگر", pin="3690", pin_again="3690"), status=422)
+    assert 'href="#f-phone"' in html
+    assert other.get("/account/").status_code == 302
     assert models.User.select().count() == 1
 
 
