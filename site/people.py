@@ -19,17 +19,23 @@ def member_or_404(user_id):
 @bp.get("/")
 @auth.requires_role("admin")
 def find():
-    form = Form(request.args) if request.args else Form()
+    return render_template("people/find.html", form=Form(), member=None)
+
+
+@bp.post("/")
+@auth.requires_role("admin")
+def look_up():
+    """A POST, so that phone numbers stay out of addresses, logs and history."""
+    form = Form(request.form)
+    phone = form.phone()
     member = None
-    if "phone" in form.data:
-        phone = form.phone()
-        if form.ok:
-            member = models.User.by_phone(phone)
-            with models.write_transaction():
-                models.record_audit("people.lookup", actor=g.user, subject=f"user:{member.id}" if member else "none")
-            if member is None:
-                form.error("phone", _l("No account has this number."))
-    return render_template("people/find.html", form=form, member=member)
+    if form.ok:
+        member = models.User.by_phone(phone)
+        with models.write_transaction():
+            models.record_audit("people.lookup", actor=g.user, subject=f"user:{member.id}" if member else "none")
+        if member is None:
+            form.error("phone", _l("No account has this number."))
+    return render_template("people/find.html", form=form, member=member), 200 if form.ok else 422
 
 
 @bp.get("/<int:user_id>")

@@ -29,6 +29,7 @@ ROUTES = {
     ("GET", "/areas/<int:area_id>"),
     ("POST", "/areas/<int:area_id>/choose"),
     ("GET", "/admin/people/"),
+    ("POST", "/admin/people/"),
     ("GET", "/admin/people/<int:user_id>"),
     ("POST", "/admin/people/<int:user_id>/roles"),
     ("POST", "/admin/people/<int:user_id>/active"),
