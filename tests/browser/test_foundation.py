@@ -119,9 +119,11 @@ def test_every_control_has_a_persian_name_and_a_big_target(site, people):
         )
         assert names and all(PERSIAN.search(name) for name in names), (path, names)
         small = site.page.evaluate(
+            # A radio's target is its whole label; a link inside a sentence is exempt (WCAG 2.5.8).
             "[...document.querySelectorAll('a, button, input:not([type=hidden]), label.choice')]"
-            ".filter(e => e.getClientRects().length && !e.closest('p, li:not(nav li), dd'))"
-            ".map(e => e.getBoundingClientRect()).filter(r => r.height < 48 || r.width < 44).length"
+            ".filter(e => e.getClientRects().length && !e.closest('label.choice input, p, dd'))"
+            ".filter(e => !(e.matches('input') && e.closest('label.choice')))"
+            ".map(e => e.getBoundingClientRect()).filter(r => r.height < 48 || r.width < 48).length"
         )
         assert small == 0, path
 
@@ -142,3 +144,28 @@ def test_signed_in_pages_pass_the_checks(site, people, places):
     for path in ("/account/", "/account/pin", f"/areas/{places['District 1'].id}", f"/areas/{places['Tajrish'].id}"):
         site.visit(path)
     site.screenshot("account-fa")
+
+
+def test_admin_pages_and_the_refusal_page_pass_the_checks(site, people):
+    site.visit("/account/sign-in")
+    site.fill("phone", people["admin"].phone)
+    site.fill("pin", PIN)
+    site.submit("/account/sign-in")
+    site.visit("/admin/people/")
+    site.fill("phone", "۰۹۱۲۰۰۰۰۰۰۱")
+    site.submit("/admin/people/")
+    site.follow(f"/admin/people/{people['resident'].id}")
+    site.page.check("input[name=role][value=volunteer]")
+    site.submit(f"/admin/people/{people['resident'].id}/roles")
+    assert models.User.get_by_id(people["resident"].id).roles() == {"resident", "volunteer"}
+    site.screenshot("admin-member-fa")
+
+
+def test_the_refusal_page_for_a_resident(site, people):
+    site.visit("/account/sign-in")
+    site.fill("phone", people["resident"].phone)
+    site.fill("pin", PIN)
+    site.submit("/account/sign-in")
+    response = site.visit("/admin/people/")
+    assert response.status == 403
+    assert "دسترسی ندارید" in site.text()
