@@ -11,12 +11,14 @@ Prints a Markdown table and writes it to bench/out/first_render.md.
 """
 
 import gzip
+import http.server
 import os
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -77,31 +79,48 @@ def compressed_size(base, path):
     return len(body)
 
 
-def first_paint(browser, base, path, external_css):
+class SeparateStylesheet(http.server.BaseHTTPRequestHandler):
+    """Serves the site's pages with the inline stylesheet moved out to its own
+    file: the design this one is compared against, over the same throttled link."""
+
+    upstream = ""
+
+    def do_GET(self):
+        if self.path == "/separate.css":
+            body, kind = (ROOT / "static/css/site.css").read_bytes(), "text/css"
+        else:
+            with urllib.request.urlopen(self.upstream + self.path) as response:
+                html = response.read().decode()
+            start, end = html.index("<style>"), html.index("</style>") + len("</style>")
+            body = (html[:start] + '<link rel="stylesheet" href="/separate.css">' + html[end:]).encode()
+            kind = "text/html; charset=utf-8"
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def start_separate_stylesheet_server(upstream):
+    SeparateStylesheet.upstream = upstream
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SeparateStylesheet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+def first_paint(browser, base, path):
     context = browser.new_context(viewport={"width": 360, "height": 740})
     page = context.new_page()
-    if external_css:
-        css = (ROOT / "static/css/site.css").read_text()
-
-        def move_style_out(route):
-            response = route.fetch()
-            html = response.text()
-            start, end = html.index("<style>"), html.index("</style>") + len("</style>")
-            route.fulfill(
-                response=response, body=html[:start] + '<link rel="stylesheet" href="/bench.css">' + html[end:]
-            )
-
-        page.route(base + path, move_style_out)
-        page.route(base + "/bench.css", lambda route: route.fulfill(body=css, content_type="text/css"))
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
     cdp.send("Network.emulateNetworkConditions", SLOW_3G)
     page.goto(base + path, wait_until="load")
-    paint = page.evaluate(
-        "performance.getEntriesByName('first-contentful-paint')[0]?.startTime"
-        " ?? performance.getEntriesByType('paint').pop()?.startTime"
-    )
+    page.wait_for_function("performance.getEntriesByName('first-contentful-paint').length > 0", timeout=30000)
+    paint = page.evaluate("performance.getEntriesByName('first-contentful-paint')[0].startTime")
     blocking = page.evaluate(
         "performance.getEntriesByType('resource').filter(r => r.renderBlockingStatus === 'blocking').length"
     )
@@ -112,13 +131,14 @@ def first_paint(browser, base, path, external_css):
 def main():
     with tempfile.TemporaryDirectory() as workdir:
         server, base = start_server(workdir)
+        separate, separate_base = start_separate_stylesheet_server(base)
         try:
             rows = []
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
                 for path in PAGES:
-                    inline = [first_paint(browser, base, path, external_css=False) for _ in range(ROUNDS)]
-                    external = [first_paint(browser, base, path, external_css=True) for _ in range(ROUNDS)]
+                    inline = [first_paint(browser, base, path) for _ in range(ROUNDS)]
+                    external = [first_paint(browser, separate_base, path) for _ in range(ROUNDS)]
                     rows.append(
                         (
                             path,
@@ -130,6 +150,7 @@ def main():
                     )
                 browser.close()
         finally:
+            separate.shutdown()
             server.terminate()
             server.wait()
     lines = [
