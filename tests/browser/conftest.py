@@ -97,6 +97,12 @@ class Site:
             self.page.click(f"main a[href='{href}']")
         self.check()
 
+    def sign_in(self, phone, pin="2580"):
+        self.visit("/account/sign-in")
+        self.fill("phone", phone)
+        self.fill("pin", pin)
+        self.submit("/account/sign-in")
+
     def text(self):
         return self.page.inner_text("body")
 

@@ -137,20 +137,14 @@ def test_no_sideways_scrolling_at_200_percent_text(site, places, path):
 
 
 def test_signed_in_pages_pass_the_checks(site, people, places):
-    site.visit("/account/sign-in")
-    site.fill("phone", people["admin"].phone)
-    site.fill("pin", PIN)
-    site.submit("/account/sign-in")
+    site.sign_in(people["admin"].phone)
     for path in ("/account/", "/account/pin", f"/areas/{places['District 1'].id}", f"/areas/{places['Tajrish'].id}"):
         site.visit(path)
     site.screenshot("account-fa")
 
 
 def test_admin_pages_and_the_refusal_page_pass_the_checks(site, people):
-    site.visit("/account/sign-in")
-    site.fill("phone", people["admin"].phone)
-    site.fill("pin", PIN)
-    site.submit("/account/sign-in")
+    site.sign_in(people["admin"].phone)
     site.visit("/admin/people/")
     site.fill("phone", "۰۹۱۲۰۰۰۰۰۰۱")
     site.submit("/admin/people/")
@@ -162,10 +156,7 @@ def test_admin_pages_and_the_refusal_page_pass_the_checks(site, people):
 
 
 def test_the_refusal_page_for_a_resident(site, people):
-    site.visit("/account/sign-in")
-    site.fill("phone", people["resident"].phone)
-    site.fill("pin", PIN)
-    site.submit("/account/sign-in")
+    site.sign_in(people["resident"].phone)
     response = site.visit("/admin/people/")
     assert response.status == 403
     assert "دسترسی ندارید" in site.text()
