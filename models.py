@@ -21,9 +21,11 @@ from peewee import (
     CharField,
     Check,
     DatabaseProxy,
+    DateField,
     DateTimeField,
     ForeignKeyField,
     IntegerField,
+    IntegrityError,
     Model,
     PostgresqlDatabase,
     SmallIntegerField,
@@ -399,4 +401,145 @@ def verify_audit_chain():
     return None
 
 
-MODELS = (Area, Center, User, UserRole, LoginThrottle, AuditEntry)
+# --- The neighborhood board: help requests and offers --------------------------
+
+
+class ActivityType(BaseModel):
+    """One of Salam Mahalleh's kinds of social activity; an admin edits the list."""
+
+    slug = CharField(max_length=40, unique=True)
+    name = CharField(max_length=80)
+    name_en = CharField(max_length=80, default="")
+    position = SmallIntegerField(default=0)
+    is_active = BooleanField(default=True)
+
+    @classmethod
+    def listed(cls):
+        return cls.select().where(cls.is_active).order_by(cls.position, cls.id)
+
+
+class HelpPost(BaseModel):
+    """A need (request) or an offer on a neighborhood's board.
+
+    `place` is the exact place: shown only to the author and accepted helpers.
+    `form_key` is unique per submitted form, so a double submit finds the
+    first post instead of creating a second."""
+
+    KINDS = ("request", "offer")
+    STATUSES = ("open", "matched", "done", "cancelled")
+    URGENCIES = (0, 1, 2)  # normal, this week, today
+    TIME_WINDOWS = (0, 1, 2, 3)  # any time, morning, afternoon, evening
+    PAGE_SIZE = 20
+
+    kind = CharField(max_length=10, constraints=[Check("kind IN ('request', 'offer')")])
+    author = ForeignKeyField(User, backref="posts", on_delete="RESTRICT")
+    activity_type = ForeignKeyField(ActivityType, backref="posts", on_delete="RESTRICT")
+    text = TextField()
+    search_key = TextField(default="")
+    urgency = SmallIntegerField(default=0, constraints=[Check("urgency BETWEEN 0 AND 2")])
+    needed_on = DateField(null=True)
+    time_window = SmallIntegerField(default=0, constraints=[Check("time_window BETWEEN 0 AND 3")])
+    neighborhood = ForeignKeyField(Area, backref="posts", on_delete="RESTRICT")
+    place = CharField(max_length=200, default="")
+    status = CharField(
+        max_length=10, default="open", constraints=[Check("status IN ('open', 'matched', 'done', 'cancelled')")]
+    )
+    form_key = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("neighborhood", "status", "urgency", "created_at"), False),)
+
+    @classmethod
+    def board(cls, neighborhoods, activity_type=None, kind=None, urgency=None, search_key="", page=1):
+        """Open posts of these neighborhoods, urgent first, then newest; one page
+        of them and whether another follows."""
+        query = cls.select().where(cls.neighborhood.in_(neighborhoods), cls.status == "open")
+        if activity_type is not None:
+            query = query.where(cls.activity_type == activity_type)
+        if kind is not None:
+            query = query.where(cls.kind == kind)
+        if urgency is not None:
+            query = query.where(cls.urgency >= urgency)
+        if search_key:
+            query = query.where(cls.search_key.contains(search_key))
+        query = query.order_by(cls.urgency.desc(), cls.created_at.desc(), cls.id.desc())
+        rows = list(query.offset((page - 1) * cls.PAGE_SIZE).limit(cls.PAGE_SIZE + 1))
+        return rows[: cls.PAGE_SIZE], len(rows) > cls.PAGE_SIZE
+
+    def can_see_place(self, user):
+        return user is not None and user.id == self.author_id
+
+
+class PostEvent(BaseModel):
+    """Every change of a post's state: who, when, what."""
+
+    post = ForeignKeyField(HelpPost, backref="events", on_delete="CASCADE")
+    actor = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    action = CharField(max_length=20)
+    at = DateTimeField(default=utcnow)
+    detail = TextField(default="")
+
+
+class PostReport(BaseModel):
+    """A member's "report this post"; one per member and post."""
+
+    post = ForeignKeyField(HelpPost, backref="reports", on_delete="CASCADE")
+    reporter = ForeignKeyField(User, on_delete="CASCADE")
+    reason = CharField(max_length=300, default="")
+    at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("post", "reporter"), True),)
+
+
+def create_post(author, form_key, **fields):
+    """The new post, or the one this same form already created (double submit);
+    None when the form key belongs to someone else's post."""
+    try:
+        with write_transaction():
+            post = HelpPost.create(author=author, form_key=form_key, **fields)
+            PostEvent.create(post=post, actor=author, action="created")
+        return post
+    except IntegrityError:
+        existing = HelpPost.get_or_none(HelpPost.form_key == form_key)
+        return existing if existing is not None and existing.author_id == author.id else None
+
+
+def cancel_post(post, actor):
+    with write_transaction():
+        changed = (
+            HelpPost.update(status="cancelled", updated_at=utcnow())
+            .where(HelpPost.id == post.id, HelpPost.status.in_(("open", "matched")))
+            .execute()
+        )
+        if changed:
+            PostEvent.create(post=post, actor=actor, action="cancelled")
+    return bool(changed)
+
+
+def reopen_post(post, actor):
+    with write_transaction():
+        changed = (
+            HelpPost.update(status="open", updated_at=utcnow())
+            .where(HelpPost.id == post.id, HelpPost.status == "cancelled")
+            .execute()
+        )
+        if changed:
+            PostEvent.create(post=post, actor=actor, action="reopened")
+    return bool(changed)
+
+
+def report_post(post, reporter, reason):
+    """True when this is the member's first report of the post."""
+    try:
+        with write_transaction():
+            PostReport.create(post=post, reporter=reporter, reason=reason)
+            PostEvent.create(post=post, actor=reporter, action="reported")
+    except IntegrityError:
+        return False
+    return True
+
+
+MODELS = (Area, Center, User, UserRole, LoginThrottle, AuditEntry, ActivityType, HelpPost, PostEvent, PostReport)

@@ -24,6 +24,51 @@ DEMO_PEOPLE = (
 )
 
 
+# (form key, author's phone, kind, activity, urgency, text): a week on the boards of Niavaran and Tajrish.
+DEMO_POSTS = (
+    (
+        "demo-1",
+        "09120000001",
+        "request",
+        "errands",
+        1,
+        "برای خرید داروهای مادرم از داروخانهٔ میدان تجریش کمک می‌خواهم. پایم آسیب دیده و نمی‌توانم بروم.",
+    ),
+    (
+        "demo-2",
+        "09120000008",
+        "request",
+        "repairs",
+        0,
+        "شیر آب آشپزخانه چکه می‌کند. اگر همسایه‌ای ابزار و وقت دارد ممنون می‌شوم.",
+    ),
+    (
+        "demo-3",
+        "09120000002",
+        "offer",
+        "education",
+        0,
+        "معلم بازنشستهٔ ریاضی هستم. عصرهای یک‌شنبه و سه‌شنبه به دانش‌آموزان کلاس هفتم تا نهم کمک درسی می‌دهم.",
+    ),
+    (
+        "demo-4",
+        "09120000001",
+        "request",
+        "companionship",
+        2,
+        "همسایهٔ طبقهٔ پایین ما، آقای رحیمی، تنها زندگی می‌کند. امروز کسی سری به او بزند و کمی هم‌صحبتش شود.",
+    ),
+    (
+        "demo-5",
+        "09120000009",
+        "offer",
+        "transport",
+        0,
+        "صبح‌های شنبه با ماشین به بیمارستان شهدای تجریش می‌روم و می‌توانم دو نفر را همراهی کنم.",
+    ),
+)
+
+
 def load_area_data():
     return json.loads(resources.files("hamsayeh").joinpath("data/areas.json").read_text(encoding="utf-8"))
 
@@ -71,4 +116,19 @@ def seed():
             home = find_neighborhood(neighborhood, "تهران") if neighborhood else None
             models.create_user(phone, name, DEMO_PIN, roles=roles, neighborhood=home)
         people += 1
-    return {"areas": areas, "centers": centers, "people": people}
+    posts = 0
+    for form_key, phone, kind, activity, urgency, text in DEMO_POSTS:
+        author = models.User.by_phone(phone)
+        text = persian.normalize(text)
+        models.create_post(
+            author,
+            form_key,
+            kind=kind,
+            activity_type=models.ActivityType.get(models.ActivityType.slug == activity),
+            text=text,
+            search_key=persian.fold(text),
+            urgency=urgency,
+            neighborhood=author.neighborhood,
+        )
+        posts += 1
+    return {"areas": areas, "centers": centers, "people": people, "posts": posts}

@@ -169,3 +169,20 @@ def jalali_datetime(value):
     if value is None:
         return ""
     return _("%(date)s, %(time)s", date=jalali_date(value), time=f"{value:%H:%M}")
+
+
+def parse_jalali_date(text):
+    """A Gregorian date from a Jalali 'year/month/day' typed in any digits, or None."""
+    match = re.fullmatch(r"(\d{4})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})", normalize(text))
+    if not match:
+        return None
+    try:
+        return jdatetime.date(*(int(part) for part in match.groups())).togregorian()
+    except ValueError:
+        return None
+
+
+def format_jalali_input(value):
+    """A date as a person types it back into a form: 1405/09/10."""
+    j = to_jalali(value)
+    return f"{j.year}/{j.month:02d}/{j.day:02d}"

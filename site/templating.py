@@ -26,7 +26,9 @@ def init_app(app):
     app.config["INLINE_CSS_HASH"] = f"sha256-{digest}"
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    app.jinja_env.filters.update(digits=digits, number=number, jdate=jdate, jdatetime=jdatetime)
+    app.jinja_env.filters.update(
+        digits=digits, number=number, jdate=jdate, jdatetime=jdatetime, local_name=local_name, jinput=jinput
+    )
     app.context_processor(page_context)
 
 
@@ -97,3 +99,15 @@ def jdate(value, weekday=False):
 
 def jdatetime(value):
     return digits(persian.jalali_datetime(_local(value)))
+
+
+def local_name(item):
+    """A place's or a list item's name in the page's language."""
+    if not _persian_page() and getattr(item, "name_en", ""):
+        return item.name_en
+    return digits(item.name)
+
+
+def jinput(value):
+    """A date as the Jalali text a form field shows."""
+    return persian.format_jalali_input(value) if value else ""

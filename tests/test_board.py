@@ -1,0 +1,220 @@
+"""The neighborhood board: posting, filters, search, paging, privacy and bad input."""
+
+import datetime
+
+import pytest
+
+import models
+from hamsayeh import persian
+from tests.conftest import csrf_token, sign_in, submit
+from tests.pages import check_page
+
+TOMORROW = persian.format_jalali_input(datetime.date.today() + datetime.timedelta(days=1))
+
+
+def post_form(client, **fields):
+    page = client.get("/board/new").get_data(as_text=True)
+    form_key = page.split('name="form_key" value="')[1].split('"')[0]
+    data = {
+        "form_key": form_key,
+        "kind": "request",
+        "activity_type": "errands",
+        "text": "خرید دارو از داروخانهٔ سر کوچه برای مادرم",
+        "urgency": "1",
+        "needed_on": TOMORROW,
+        "time_window": "1",
+        "place": "کوچهٔ یاس، پلاک ۷",
+        **fields,
+    }
+    return submit(client, "/board/new", "/board/new", data)
+
+
+def make_post(author, neighborhood, text="کمک برای خرید هفتگی سالمند محله", **fields):
+    defaults = {
+        "kind": "request",
+        "activity_type": models.ActivityType.get(models.ActivityType.slug == "errands"),
+        "text": text,
+        "search_key": persian.fold(text),
+        "neighborhood": neighborhood,
+    }
+    return models.create_post(author, persian.fold(text) + str(fields), **{**defaults, **fields})
+
+
+def test_thirteen_activity_types_come_with_the_schema(db):
+    assert models.ActivityType.listed().count() == 13
+
+
+def test_a_resident_posts_a_need_and_it_is_on_the_board(client, people, places):
+    sign_in(client, people["resident"].phone)
+    check_page(client.get("/board/new"))
+    response = post_form(client)
+    assert response.status_code == 302
+    post = models.HelpPost.get()
+    assert (post.kind, post.status, post.urgency, post.time_window) == ("request", "open", 1, 1)
+    assert post.neighborhood_id == places["Tajrish"].id
+    assert post.needed_on == datetime.date.today() + datetime.timedelta(days=1)
+    assert [e.action for e in post.events] == ["created"]
+    html = check_page(client.get(response.location))
+    assert "کوچهٔ یاس" in html  # the author sees the exact place
+    board = check_page(client.get("/board/"))
+    assert "خرید دارو" in board
+
+
+def test_a_double_submit_creates_one_post(client, people, places):
+    sign_in(client, people["resident"].phone)
+    page = client.get("/board/new").get_data(as_text=True)
+    form_key = page.split('name="form_key" value="')[1].split('"')[0]
+    data = {"form_key": form_key, "kind": "request", "activity_type": "food", "text": "یک وعده غذای گرم برای همسایه"}
+    first = submit(client, "/board/new", "/board/new", data)
+    second = submit(client, "/board/new", "/board/new", data)
+    assert first.location == second.location
+    assert models.HelpPost.select().count() == 1
+
+
+def test_a_stolen_form_key_creates_nothing_for_another(app, people, places):
+    owner, other = app.test_client(), app.test_client()
+    sign_in(owner, people["resident"].phone)
+    sign_in(other, people["volunteer"].phone)
+    data = {"form_key": "same-key", "kind": "offer", "activity_type": "food", "text": "غذای خانگی برای دو نفر"}
+    submit(owner, "/board/new", "/board/new", data)
+    check_page(submit(other, "/board/new", "/board/new", data), status=400)
+    assert models.HelpPost.select().count() == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"text": ""}, "text"),
+        ({"text": "کوتاه"}, "text"),
+        ({"text": "الف" * 1001}, "text"),
+        ({"activity_type": "astrology"}, "activity_type"),
+        ({"kind": "sale"}, "kind"),
+        ({"needed_on": "1400/01/01"}, "needed_on"),
+        ({"needed_on": "فردا"}, "needed_on"),
+        ({"needed_on": "1405/13/40"}, "needed_on"),
+        ({"place": "x" * 201}, "place"),
+    ],
+)
+def test_bad_input_is_refused_with_a_message_and_kept(client, people, places, fields, field):
+    sign_in(client, people["resident"].phone)
+    html = check_page(post_form(client, **fields), status=422)
+    assert f'id="f-{field}-error"' in html
+    assert f'href="#f-{field}"' in html
+    assert "خرید دارو" in html or fields.get("text") is not None
+    assert models.HelpPost.select().count() == 0
+
+
+def test_posting_needs_a_neighborhood(client, people, places):
+    user = people["resident"]
+    user.neighborhood = None
+    user.save()
+    sign_in(client, user.phone)
+    check_page(post_form(client), status=422)
+    assert models.HelpPost.select().count() == 0
+
+
+def test_guests_are_asked_to_sign_in_before_posting(client, places):
+    assert "/account/sign-in" in client.get("/board/new").location
+    token = csrf_token(client)
+    assert "/account/sign-in" in client.post("/board/new", data={"csrf_token": token}).location
+
+
+def test_the_board_shows_my_neighborhood_and_its_district_only(client, people, places):
+    make_post(people["resident"], places["Tajrish"], "کمک در تجریش برای بردن خرید")
+    make_post(people["resident"], places["Niavaran"], "کمک در نیاوران برای بردن خرید")
+    make_post(people["resident"], places["Bazaar"], "کمک در بازار برای بردن خرید")
+    sign_in(client, people["volunteer"].phone)
+    html = check_page(client.get("/board/"))
+    assert "کمک در تجریش" in html and "کمک در نیاوران" in html
+    assert "کمک در بازار" not in html
+    html = check_page(client.get("/board/", query_string={"hood": places["Bazaar"].id}))
+    assert "کمک در بازار" in html and "کمک در تجریش" not in html
+
+
+def test_urgent_first_then_newest(people, places):
+    old_urgent = make_post(people["resident"], places["Tajrish"], "فوری و قدیمی برای امروز", urgency=2)
+    normal = make_post(people["resident"], places["Tajrish"], "عادی و جدید برای هفته")
+    posts, _ = models.HelpPost.board([places["Tajrish"].id])
+    assert [p.id for p in posts] == [old_urgent.id, normal.id]
+
+
+def test_filters_and_persian_search(client, people, places):
+    make_post(
+        people["resident"],
+        places["Tajrish"],
+        "تدریس ریاضی کلاس ۹ برای دو دانش‌آموز",
+        kind="offer",
+        activity_type=models.ActivityType.get(models.ActivityType.slug == "education"),
+    )
+    make_post(
+        people["resident"],
+        places["Tajrish"],
+        "تعمیر شیر آب آشپزخانه",
+        activity_type=models.ActivityType.get(models.ActivityType.slug == "repairs"),
+    )
+    sign_in(client, people["volunteer"].phone)
+    for query in ("رياضي", "کلاس 9", "كلاس ٩", "دانش آموز"):
+        html = check_page(client.get("/board/", query_string={"q": query}))
+        assert "تدریس ریاضی" in html and "تعمیر شیر" not in html, query
+    html = check_page(client.get("/board/", query_string={"type": "repairs"}))
+    assert "تعمیر شیر" in html and "تدریس ریاضی" not in html
+    html = check_page(client.get("/board/", query_string={"kind": "offer"}))
+    assert "تدریس ریاضی" in html and "تعمیر شیر" not in html
+    for odd in ({"page": "-1"}, {"page": "abc"}, {"urgency": "9"}, {"hood": "x"}, {"type": "nope"}, {"q": "%_'"}):
+        check_page(client.get("/board/", query_string=odd))
+
+
+def test_the_board_pages(client, people, places):
+    for number in range(models.HelpPost.PAGE_SIZE + 3):
+        make_post(people["resident"], places["Tajrish"], f"درخواست شماره {number} برای کمک")
+    sign_in(client, people["volunteer"].phone)
+    first = check_page(client.get("/board/"))
+    assert first.count('href="/board/posts/') == models.HelpPost.PAGE_SIZE
+    assert "page=2" in first
+    second = check_page(client.get("/board/", query_string={"page": 2}))
+    assert second.count('href="/board/posts/') == 3
+
+
+def test_the_exact_place_is_shown_to_the_author_only(app, people, places):
+    post = make_post(people["resident"], places["Tajrish"], place="کوچهٔ نسترن، پلاک ۳")
+    for role in ("volunteer", "facilitator", "admin"):
+        other = app.test_client()
+        sign_in(other, people[role].phone)
+        assert "نسترن" not in check_page(other.get(f"/board/posts/{post.id}"))
+    assert "نسترن" not in check_page(app.test_client().get(f"/board/posts/{post.id}"))
+    assert "نسترن" not in check_page(app.test_client().get("/board/", query_string={"hood": places["Tajrish"].id}))
+    author = app.test_client()
+    sign_in(author, people["resident"].phone)
+    assert "نسترن" in check_page(author.get(f"/board/posts/{post.id}"))
+
+
+def test_only_the_author_cancels_and_reopens(app, people, places):
+    post = make_post(people["resident"], places["Tajrish"])
+    other = app.test_client()
+    sign_in(other, people["volunteer"].phone)
+    check_page(submit(other, "/board/", f"/board/posts/{post.id}/cancel", {}), status=403)
+    author = app.test_client()
+    sign_in(author, people["resident"].phone)
+    submit(author, "/board/", f"/board/posts/{post.id}/cancel", {})
+    assert models.HelpPost.get_by_id(post.id).status == "cancelled"
+    check_page(other.get(f"/board/posts/{post.id}"), status=404)
+    assert "کمک برای خرید" not in other.get("/board/").get_data(as_text=True)
+    submit(author, "/board/", f"/board/posts/{post.id}/reopen", {})
+    assert models.HelpPost.get_by_id(post.id).status == "open"
+    assert [e.action for e in models.HelpPost.get_by_id(post.id).events.order_by(models.PostEvent.id)] == [
+        "created",
+        "cancelled",
+        "reopened",
+    ]
+
+
+def test_a_report_counts_once_per_member(client, people, places):
+    post = make_post(people["resident"], places["Tajrish"])
+    sign_in(client, people["volunteer"].phone)
+    for _ in range(2):
+        assert submit(client, "/board/", f"/board/posts/{post.id}/report", {"reason": "تبلیغ"}).status_code == 302
+    assert models.PostReport.select().count() == 1
+
+
+def test_unknown_posts_are_404(client, places):
+    check_page(client.get("/board/posts/424242"), status=404)
