@@ -468,8 +468,21 @@ class HelpPost(BaseModel):
         rows = list(query.offset((page - 1) * cls.PAGE_SIZE).limit(cls.PAGE_SIZE + 1))
         return rows[: cls.PAGE_SIZE], len(rows) > cls.PAGE_SIZE
 
+    def helped_person(self, response):
+        """Who receives the help of `response`: the author of a need, or the
+        neighbor who answered an offer."""
+        return self.author_id if self.kind == "request" else response.responder_id
+
+    def accepted_responses(self):
+        return self.responses.where(HelpResponse.status.in_(HelpResponse.ACCEPTED))
+
     def can_see_place(self, user):
-        return user is not None and user.id == self.author_id
+        """The exact place and contact details: the author and accepted helpers only."""
+        if user is None:
+            return False
+        if user.id == self.author_id:
+            return True
+        return self.accepted_responses().where(HelpResponse.responder == user).exists()
 
 
 class PostEvent(BaseModel):
@@ -492,6 +505,130 @@ class PostReport(BaseModel):
 
     class Meta:
         indexes = ((("post", "reporter"), True),)
+
+
+class HelpResponse(BaseModel):
+    """A neighbor's answer to a post, and where it stands."""
+
+    STATUSES = ("offered", "accepted", "declined", "withdrawn", "done", "confirmed")
+    ACCEPTED = ("accepted", "done", "confirmed")
+
+    post = ForeignKeyField(HelpPost, backref="responses", on_delete="CASCADE")
+    responder = ForeignKeyField(User, backref="responses", on_delete="RESTRICT")
+    message = CharField(max_length=300, default="")
+    status = CharField(
+        max_length=10,
+        default="offered",
+        constraints=[Check("status IN ('offered', 'accepted', 'declined', 'withdrawn', 'done', 'confirmed')")],
+    )
+    thank_you = CharField(max_length=300, default="")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("post", "responder"), True),)
+
+
+class Notification(BaseModel):
+    """One line in a member's inbox; made only by `notify`."""
+
+    KINDS = ("response", "accepted", "declined", "withdrawn", "done", "confirmed", "cancelled")
+
+    user = ForeignKeyField(User, backref="notifications", on_delete="CASCADE")
+    kind = CharField(max_length=20)
+    post = ForeignKeyField(HelpPost, null=True, on_delete="CASCADE")
+    actor = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+    read_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("user", "read_at"), False),)
+
+    @classmethod
+    def unread_count(cls, user):
+        return cls.select().where(cls.user == user, cls.read_at.is_null()).count()
+
+    @classmethod
+    def inbox(cls, user, limit=50):
+        return cls.select().where(cls.user == user).order_by(cls.created_at.desc(), cls.id.desc()).limit(limit)
+
+
+def notify(user_id, kind, post=None, actor=None):
+    """The one place where notifications are made (an SMS channel joins here)."""
+    Notification.create(user=user_id, kind=kind, post=post, actor=actor)
+
+
+def mark_inbox_read(user):
+    with write_transaction():
+        Notification.update(read_at=utcnow()).where(Notification.user == user, Notification.read_at.is_null()).execute()
+
+
+class StateError(Exception):
+    """The action does not fit the post's or the answer's state any more."""
+
+
+def respond_to_post(post, responder, message=""):
+    """Offer to help (or answer an offer). A second answer from the same member
+    returns the first."""
+    if responder.id == post.author_id:
+        raise StateError("own_post")
+    try:
+        with write_transaction():
+            if HelpPost.get_by_id(post.id).status not in ("open", "matched"):
+                raise StateError("closed")
+            response = HelpResponse.create(post=post, responder=responder, message=message)
+            PostEvent.create(post=post, actor=responder, action="responded")
+            notify(post.author_id, "response", post, responder)
+        return response
+    except IntegrityError:
+        return HelpResponse.get(HelpResponse.post == post, HelpResponse.responder == responder)
+
+
+def _move_response(response, actor, from_statuses, to_status, event, notify_user, **extra):
+    """Change the answer's state only if it is still in one of `from_statuses`."""
+    with write_transaction():
+        changed = (
+            HelpResponse.update(status=to_status, updated_at=utcnow(), **extra)
+            .where(HelpResponse.id == response.id, HelpResponse.status.in_(from_statuses))
+            .execute()
+        )
+        if not changed:
+            raise StateError(to_status)
+        post = response.post
+        PostEvent.create(post=post, actor=actor, action=event, detail=f"response:{response.id}")
+        notify(notify_user, to_status, post, actor)
+        accepted = post.accepted_responses()
+        if to_status == "confirmed" and not accepted.where(HelpResponse.status != "confirmed").exists():
+            new_status = "done"
+        elif accepted.exists():
+            new_status = "matched"
+        else:
+            new_status = "open"
+        HelpPost.update(status=new_status, updated_at=utcnow()).where(
+            HelpPost.id == post.id, HelpPost.status != "cancelled"
+        ).execute()
+
+
+def accept_response(response, actor):
+    _move_response(response, actor, ("offered",), "accepted", "accepted", response.responder_id)
+
+
+def decline_response(response, actor):
+    _move_response(response, actor, ("offered",), "declined", "declined", response.responder_id)
+
+
+def withdraw_response(response, actor):
+    _move_response(response, actor, ("offered", "accepted"), "withdrawn", "withdrawn", response.post.author_id)
+
+
+def mark_done(response, actor):
+    other = response.post.author_id if actor.id == response.responder_id else response.responder_id
+    _move_response(response, actor, ("accepted",), "done", "marked_done", other)
+
+
+def confirm_help(response, actor, thank_you=""):
+    helper = response.responder_id if response.post.kind == "request" else response.post.author_id
+    _move_response(response, actor, ("accepted", "done"), "confirmed", "confirmed", helper, thank_you=thank_you)
 
 
 def create_post(author, form_key, **fields):
@@ -542,4 +679,17 @@ def report_post(post, reporter, reason):
     return True
 
 
-MODELS = (Area, Center, User, UserRole, LoginThrottle, AuditEntry, ActivityType, HelpPost, PostEvent, PostReport)
+MODELS = (
+    Area,
+    Center,
+    User,
+    UserRole,
+    LoginThrottle,
+    AuditEntry,
+    ActivityType,
+    HelpPost,
+    PostEvent,
+    PostReport,
+    HelpResponse,
+    Notification,
+)

@@ -18,6 +18,15 @@ TEXT_MIN, TEXT_MAX, PLACE_MAX, QUERY_MAX = 10, 1000, 200, 60
 KIND_LABELS = {"request": _l("Need"), "offer": _l("Offer")}
 URGENCY_LABELS = (_l("Normal"), _l("This week"), _l("Today"))
 TIME_WINDOW_LABELS = (_l("Any time"), _l("Morning (8 to 12)"), _l("Afternoon (12 to 17)"), _l("Evening (17 to 21)"))
+RESPONSE_LABELS = {
+    "offered": _l("Waiting for an answer"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Another helper was chosen"),
+    "withdrawn": _l("Withdrawn"),
+    "done": _l("Marked as done, waiting for confirmation"),
+    "confirmed": _l("Done and confirmed"),
+}
+MESSAGE_MAX = 300
 STATUS_LABELS = {
     "open": _l("Open"),
     "matched": _l("A helper was accepted"),
@@ -32,6 +41,7 @@ def board_labels():
         "urgency_labels": URGENCY_LABELS,
         "time_window_labels": TIME_WINDOW_LABELS,
         "status_labels": STATUS_LABELS,
+        "response_labels": RESPONSE_LABELS,
         "urgency_options": list(enumerate(URGENCY_LABELS)),
         "time_window_options": list(enumerate(TIME_WINDOW_LABELS)),
         "activity_types": list(models.ActivityType.listed()),
@@ -158,15 +168,106 @@ def post_or_404(post_id):
 @bp.get("/posts/<int:post_id>")
 def show(post_id):
     post = post_or_404(post_id)
-    if post.status == "cancelled" and (g.user is None or g.user.id != post.author_id):
+    is_author = g.user is not None and g.user.id == post.author_id
+    if post.status == "cancelled" and not is_author:
         abort(404)
+    mine = None
+    if g.user is not None and not is_author:
+        mine = models.HelpResponse.get_or_none(
+            models.HelpResponse.post == post, models.HelpResponse.responder == g.user
+        )
+    responses = list(post.responses.order_by(models.HelpResponse.id)) if is_author else []
     return render_template(
         "board/show.html",
         post=post,
-        is_author=g.user is not None and g.user.id == post.author_id,
+        is_author=is_author,
+        mine=mine,
+        responses=responses,
         can_see_place=post.can_see_place(g.user),
         **board_labels(),
     )
+
+
+@bp.post("/posts/<int:post_id>/respond")
+@auth.signed_in_only
+def respond(post_id):
+    post = post_or_404(post_id)
+    message = persian.normalize(request.form.get("message"))[:MESSAGE_MAX]
+    try:
+        models.respond_to_post(post, g.user, message)
+    except models.StateError:
+        flash(_("This post is not taking answers any more."))
+    else:
+        flash(_("Your answer is sent. You will see it in your inbox when they reply."))
+    return redirect(url_for("board.show", post_id=post.id))
+
+
+def response_or_404(response_id):
+    return models.HelpResponse.get_or_none(models.HelpResponse.id == response_id) or abort(404)
+
+
+def change_response(response_id, allowed, change, message, **extra):
+    """Run `change` on the answer when `allowed(response)` says this member may."""
+    response = response_or_404(response_id)
+    if not allowed(response):
+        abort(403)
+    try:
+        change(response, g.user, **extra)
+    except models.StateError:
+        flash(_("This was already changed. Here is where it stands now."))
+    else:
+        flash(message)
+    return redirect(url_for("board.show", post_id=response.post_id))
+
+
+def is_post_author(response):
+    return response.post.author_id == g.user.id
+
+
+def is_responder(response):
+    return response.responder_id == g.user.id
+
+
+def is_either_side(response):
+    return is_post_author(response) or is_responder(response)
+
+
+def is_helped_person(response):
+    return response.post.helped_person(response) == g.user.id
+
+
+@bp.post("/responses/<int:response_id>/accept")
+@auth.signed_in_only
+def accept(response_id):
+    message = _("Accepted. You can now see each other's contact details.")
+    return change_response(response_id, is_post_author, models.accept_response, message)
+
+
+@bp.post("/responses/<int:response_id>/decline")
+@auth.signed_in_only
+def decline(response_id):
+    return change_response(response_id, is_post_author, models.decline_response, _("Declined, with thanks."))
+
+
+@bp.post("/responses/<int:response_id>/withdraw")
+@auth.signed_in_only
+def withdraw(response_id):
+    return change_response(response_id, is_responder, models.withdraw_response, _("You have withdrawn your answer."))
+
+
+@bp.post("/responses/<int:response_id>/done")
+@auth.signed_in_only
+def done(response_id):
+    message = _("Marked as done. The neighbor who was helped will confirm it.")
+    return change_response(response_id, is_either_side, models.mark_done, message)
+
+
+@bp.post("/responses/<int:response_id>/confirm")
+@auth.signed_in_only
+def confirm(response_id):
+    thank_you = persian.normalize(request.form.get("thank_you"))[:MESSAGE_MAX]
+    message = _("Thank you for confirming. The help is recorded as done.")
+    return change_response(response_id, is_helped_person, models.confirm_help, message, thank_you=thank_you)
 
 
 def author_only(post):

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, g
 from flask_babel import format_decimal, get_locale
 
+import models
 from hamsayeh import persian
 from hamsayeh.auth import current_preferences
 
@@ -63,6 +64,7 @@ def page_context():
         "html_class": " ".join(classes),
         "current_user": g.get("user"),
         "current_roles": g.get("roles", frozenset()),
+        "unread": models.Notification.unread_count(g.user) if g.get("user") is not None else 0,
         "inline_css": current_app.config["INLINE_CSS"],
     }
 

@@ -33,3 +33,41 @@ def test_a_resident_posts_a_need_and_a_neighbor_finds_it(request, javascript, pe
     site.follow(f"/board/posts/{post.id}")
     assert "هم‌صحبت" in site.text() and "اقاقیا" not in site.text()
     site.screenshot(f"board-fa-{'js' if javascript else 'nojs'}")
+
+
+def switch_to(site, phone):
+    site.page.context.clear_cookies()
+    site.sign_in(phone)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_volunteer_answers_is_accepted_finishes_and_is_thanked(request, javascript, people, places):
+    from tests.test_board import make_post
+
+    site = request.getfixturevalue("site" if javascript else "site_without_js")
+    post = make_post(people["resident"], places["Tajrish"], "کمک برای بردن خرید به طبقهٔ سوم")
+    volunteer_phone_fa = "۰۹۱۲۰۰۰۰۰۰۲"
+    site.sign_in(people["volunteer"].phone)
+    site.visit(f"/board/posts/{post.id}")
+    site.page.fill("#f-message", "ساعت پنج می‌آیم")
+    site.submit(f"/board/posts/{post.id}/respond")
+    switch_to(site, people["resident"].phone)
+    site.page.click("header a[href='/inbox/']")
+    site.page.wait_for_load_state("load")
+    site.check()
+    assert "پاسخ داد" in site.text()
+    site.visit(f"/board/posts/{post.id}")
+    assert volunteer_phone_fa not in site.text()
+    response = models.HelpResponse.get()
+    site.submit(f"/board/responses/{response.id}/accept")
+    assert volunteer_phone_fa in site.text()
+    switch_to(site, people["volunteer"].phone)
+    site.visit(f"/board/posts/{post.id}")
+    assert "۰۹۱۲۰۰۰۰۰۰۱" in site.text()
+    site.submit(f"/board/responses/{response.id}/done")
+    switch_to(site, people["resident"].phone)
+    site.visit(f"/board/posts/{post.id}")
+    site.page.fill(f"#f-thank-{response.id}", "خیلی ممنون")
+    site.submit(f"/board/responses/{response.id}/confirm")
+    assert models.HelpPost.get_by_id(post.id).status == "done"
+    site.screenshot(f"answer-confirmed-fa-{'js' if javascript else 'nojs'}")
