@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from peewee import (
     SQL,
     BooleanField,
+    Case,
     CharField,
     Check,
     DatabaseProxy,
@@ -31,6 +32,7 @@ from peewee import (
     SmallIntegerField,
     SqliteDatabase,
     TextField,
+    Value,
     fn,
 )
 
@@ -532,7 +534,7 @@ class HelpResponse(BaseModel):
 class Notification(BaseModel):
     """One line in a member's inbox; made only by `notify`."""
 
-    KINDS = ("response", "accepted", "declined", "withdrawn", "done", "confirmed", "cancelled")
+    KINDS = ("response", "accepted", "declined", "withdrawn", "done", "confirmed", "invited")
 
     user = ForeignKeyField(User, backref="notifications", on_delete="CASCADE")
     kind = CharField(max_length=20)
@@ -631,6 +633,162 @@ def confirm_help(response, actor, thank_you=""):
     _move_response(response, actor, ("accepted", "done"), "confirmed", "confirmed", helper, thank_you=thank_you)
 
 
+# --- Volunteers and matching ---------------------------------------------------
+
+
+class VolunteerProfile(BaseModel):
+    """A member of the Salam Mahalleh volunteer network.
+
+    Bit masks: `missions` inform=1, teach=2, act=4; `weekdays` bit 0 is
+    Saturday … bit 6 Friday; `time_slots` morning=1, afternoon=2, evening=4.
+    The district and city of the neighborhood are kept beside it so that
+    matching is a few indexed comparisons."""
+
+    REACHES = ("neighborhood", "district", "city")
+
+    user = ForeignKeyField(User, unique=True, backref="volunteer_profiles", on_delete="CASCADE")
+    neighborhood = ForeignKeyField(Area, on_delete="RESTRICT")
+    district = ForeignKeyField(Area, on_delete="RESTRICT")
+    city = ForeignKeyField(Area, on_delete="RESTRICT")
+    center = ForeignKeyField(Center, null=True, on_delete="SET NULL")
+    skills = CharField(max_length=300, default="")
+    skills_text = CharField(max_length=300, default="")
+    missions = SmallIntegerField(default=0)
+    weekdays = SmallIntegerField(default=0)
+    time_slots = SmallIntegerField(default=0)
+    reach = CharField(
+        max_length=12, default="neighborhood", constraints=[Check("reach IN ('neighborhood', 'district', 'city')")]
+    )
+    is_active = BooleanField(default=True)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("city", "reach", "is_active"), False),
+            (("district", "reach", "is_active"), False),
+            (("neighborhood", "is_active"), False),
+        )
+
+    def activity_ids(self):
+        return {row.activity_type_id for row in self.activities}
+
+
+class VolunteerActivity(BaseModel):
+    """An activity type a volunteer takes on; `skilled` when one of their
+    listed skills belongs to it."""
+
+    volunteer = ForeignKeyField(VolunteerProfile, backref="activities", on_delete="CASCADE")
+    activity_type = ForeignKeyField(ActivityType, on_delete="CASCADE")
+    skilled = BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("activity_type", "volunteer"), True),)
+
+
+def city_of(neighborhood):
+    """The nearest ancestor that is a city (or county), else the parent."""
+    ancestors = neighborhood.ancestors()
+    for kind in ("city", "county"):
+        for area in reversed(ancestors):
+            if area.kind == kind:
+                return area
+    return neighborhood.parent or neighborhood
+
+
+def save_volunteer(user, neighborhood, activities, skilled_activity_ids=(), **fields):
+    """Create or update `user`'s volunteer profile and activities; the member
+    becomes a volunteer."""
+    with write_transaction():
+        profile = VolunteerProfile.get_or_none(VolunteerProfile.user == user) or VolunteerProfile(user=user)
+        profile.neighborhood = neighborhood
+        profile.district = neighborhood.parent or neighborhood
+        profile.city = city_of(neighborhood)
+        for name, value in fields.items():
+            setattr(profile, name, value)
+        profile.updated_at = utcnow()
+        profile.save()
+        VolunteerActivity.delete().where(VolunteerActivity.volunteer == profile).execute()
+        VolunteerActivity.insert_many(
+            [(profile, activity, activity.id in skilled_activity_ids) for activity in activities],
+            fields=[VolunteerActivity.volunteer, VolunteerActivity.activity_type, VolunteerActivity.skilled],
+        ).execute()
+        UserRole.insert(user=user, role="volunteer").on_conflict_ignore().execute()
+    return profile
+
+
+WEEK_BITS = (2, 3, 4, 5, 6, 0, 1)  # Python's Monday=0 … Sunday=6 to Saturday-first bits
+RELIABILITY_DAYS = 180
+
+
+def match_volunteers(post, limit=10):
+    """The volunteers best placed to help with `post`, best first, each with
+    its `score`. Everything is ranked in the database: activity type (and a
+    skill in it), availability on the day and time, distance in the area tree,
+    current load and recent confirmed help."""
+    neighborhood = post.neighborhood
+    district = neighborhood.parent_id or neighborhood.id
+    city = city_of(neighborhood).id
+    V, VA, R = VolunteerProfile, VolunteerActivity, HelpResponse
+    in_reach = (
+        (V.neighborhood == neighborhood.id)
+        | ((V.reach == "district") & (V.district == district))
+        | ((V.reach == "city") & (V.city == city))
+    )
+    place = Case(None, [(V.neighborhood == neighborhood.id, 30), (V.district == district, 15)], 0)
+    if post.needed_on:
+        day_bit = 1 << WEEK_BITS[post.needed_on.weekday()]
+        day = Case(None, [(V.weekdays.bin_and(day_bit) != 0, 20)], 0)
+    else:
+        day = Case(None, [(V.weekdays != 0, 10)], 0)
+    if post.time_window:
+        slot = Case(None, [(V.time_slots.bin_and(1 << (post.time_window - 1)) != 0, 10)], 0)
+    else:
+        slot = Value(5)
+    load = R.select(fn.COUNT(R.id)).where(R.responder == V.user, R.status.in_(("accepted", "done")))
+    since = utcnow() - datetime.timedelta(days=RELIABILITY_DAYS)
+    confirmed = R.select(fn.COUNT(R.id)).where(R.responder == V.user, R.status == "confirmed", R.updated_at > since)
+    skill = Case(None, [(VA.skilled, 10)], 0)
+    # MIN of two values is not portable (PostgreSQL says LEAST): cap it with a CASE.
+    reliability = Case(None, [(fn.COALESCE(confirmed, 0) > 5, 5)], fn.COALESCE(confirmed, 0))
+    score = place + day + slot + skill + reliability * 2 - fn.COALESCE(load, 0) * 5
+    return (
+        V.select(V, score.alias("score"))
+        .join(VA)
+        .where(VA.activity_type == post.activity_type_id, V.is_active, in_reach, V.user != post.author_id)
+        .order_by(SQL("score").desc(), V.id)
+        .limit(limit)
+    )
+
+
+def needs_for(profile, limit=30):
+    """Open needs in the volunteer's reach, of the activity types they chose."""
+    query = (
+        HelpPost.select(HelpPost)
+        .join(VolunteerActivity, on=(VolunteerActivity.activity_type == HelpPost.activity_type))
+        .switch(HelpPost)
+        .join(Area, on=(HelpPost.neighborhood == Area.id))
+        .where(
+            VolunteerActivity.volunteer == profile,
+            HelpPost.kind == "request",
+            HelpPost.status == "open",
+            HelpPost.author != profile.user_id,
+        )
+    )
+    if profile.reach == "neighborhood":
+        query = query.where(HelpPost.neighborhood == profile.neighborhood_id)
+    elif profile.reach == "district":
+        query = query.where(Area.parent == profile.district_id)
+    else:
+        query = query.where(Area.path.startswith(profile.city.path))
+    return query.order_by(HelpPost.urgency.desc(), HelpPost.created_at.desc()).limit(limit)
+
+
+def invite_volunteer(post, volunteer_user, actor):
+    with write_transaction():
+        PostEvent.create(post=post, actor=actor, action="invited", detail=f"user:{volunteer_user.id}")
+        notify(volunteer_user.id, "invited", post, actor)
+
+
 def create_post(author, form_key, **fields):
     """The new post, or the one this same form already created (double submit);
     None when the form key belongs to someone else's post."""
@@ -692,4 +850,6 @@ MODELS = (
     PostReport,
     HelpResponse,
     Notification,
+    VolunteerProfile,
+    VolunteerActivity,
 )

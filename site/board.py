@@ -11,28 +11,12 @@ from flask_babel import lazy_gettext as _l
 import models
 from hamsayeh import auth, persian
 from hamsayeh.forms import Form
+from hamsayeh.labels import KIND_LABELS, RESPONSE_LABELS, STATUS_LABELS, TIME_WINDOW_LABELS, URGENCY_LABELS
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 
 TEXT_MIN, TEXT_MAX, PLACE_MAX, QUERY_MAX = 10, 1000, 200, 60
-KIND_LABELS = {"request": _l("Need"), "offer": _l("Offer")}
-URGENCY_LABELS = (_l("Normal"), _l("This week"), _l("Today"))
-TIME_WINDOW_LABELS = (_l("Any time"), _l("Morning (8 to 12)"), _l("Afternoon (12 to 17)"), _l("Evening (17 to 21)"))
-RESPONSE_LABELS = {
-    "offered": _l("Waiting for an answer"),
-    "accepted": _l("Accepted"),
-    "declined": _l("Another helper was chosen"),
-    "withdrawn": _l("Withdrawn"),
-    "done": _l("Marked as done, waiting for confirmation"),
-    "confirmed": _l("Done and confirmed"),
-}
 MESSAGE_MAX = 300
-STATUS_LABELS = {
-    "open": _l("Open"),
-    "matched": _l("A helper was accepted"),
-    "done": _l("Done"),
-    "cancelled": _l("Cancelled"),
-}
 
 
 def board_labels():
@@ -177,15 +161,44 @@ def show(post_id):
             models.HelpResponse.post == post, models.HelpResponse.responder == g.user
         )
     responses = list(post.responses.order_by(models.HelpResponse.id)) if is_author else []
+    matches = list(models.match_volunteers(post, limit=5)) if coordinates(post) else []
     return render_template(
         "board/show.html",
         post=post,
+        matches=matches,
         is_author=is_author,
         mine=mine,
         responses=responses,
         can_see_place=post.can_see_place(g.user),
         **board_labels(),
     )
+
+
+def coordinates(post):
+    """Who sees a need's best-matched volunteers and may invite them: its
+    author, and the facilitators of its district."""
+    if g.user is None or post.kind != "request" or post.status not in ("open", "matched"):
+        return False
+    if g.user.id == post.author_id:
+        return True
+    home = g.user.neighborhood
+    return "facilitator" in g.roles and home is not None and home.parent_id == post.neighborhood.parent_id
+
+
+@bp.post("/posts/<int:post_id>/invite")
+@auth.signed_in_only
+def invite(post_id):
+    post = post_or_404(post_id)
+    if not coordinates(post):
+        abort(403)
+    wanted = persian.normalize(request.form.get("volunteer"))
+    match = next((m for m in models.match_volunteers(post, limit=20) if str(m.id) == wanted), None)
+    if match is None:
+        flash(_("This volunteer cannot be invited to this post."))
+    else:
+        models.invite_volunteer(post, match.user, g.user)
+        flash(_("%(name)s is invited. They will see it in their inbox.", name=match.user.name))
+    return redirect(url_for("board.show", post_id=post.id))
 
 
 @bp.post("/posts/<int:post_id>/respond")

@@ -15,6 +15,7 @@ MESSAGES = {
     "withdrawn": _l("%(name)s withdrew from “%(title)s”."),
     "done": _l("%(name)s marked “%(title)s” as done."),
     "confirmed": _l("%(name)s confirmed the help for “%(title)s”. Thank you."),
+    "invited": _l("%(name)s invited you to help with “%(title)s”."),
 }
 
 

@@ -71,3 +71,23 @@ def test_a_volunteer_answers_is_accepted_finishes_and_is_thanked(request, javasc
     site.submit(f"/board/responses/{response.id}/confirm")
     assert models.HelpPost.get_by_id(post.id).status == "done"
     site.screenshot(f"answer-confirmed-fa-{'js' if javascript else 'nojs'}")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_resident_becomes_a_volunteer_and_finds_needs_that_fit(request, javascript, people, places):
+    from tests.test_board import make_post
+
+    site = request.getfixturevalue("site" if javascript else "site_without_js")
+    make_post(people["admin"], places["Niavaran"], "خرید میوه برای خانم سالمند طبقهٔ دوم")
+    site.sign_in(people["resident"].phone)
+    site.visit("/account/")
+    site.follow("/volunteer/")
+    errands = models.ActivityType.get(models.ActivityType.slug == "errands")
+    site.page.check(f"input[name=activity][value='{errands.id}']")
+    site.page.check("input[name=weekday][value='1']")
+    site.page.check("input[name=slot][value='1']")
+    site.page.check("input[name=reach][value='district']")
+    site.submit("/volunteer/")
+    assert site.page.url.endswith("/volunteer/needs")
+    assert "خرید میوه" in site.text()
+    site.screenshot(f"needs-that-fit-fa-{'js' if javascript else 'nojs'}")
