@@ -449,6 +449,11 @@ class HelpPost(BaseModel):
     form_key = CharField(max_length=64, unique=True)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
+    # Filed for a neighbor without a phone or an account: who filed it, the
+    # neighbor's name, and how to reach them through a center (private).
+    filed_by = ForeignKeyField(User, null=True, backref="filed_posts", on_delete="RESTRICT")
+    on_behalf_name = CharField(max_length=80, default="")
+    on_behalf_contact = CharField(max_length=200, default="")
 
     class Meta:
         indexes = ((("neighborhood", "status", "urgency", "created_at"), False),)

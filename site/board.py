@@ -17,6 +17,8 @@ bp = Blueprint("board", __name__, url_prefix="/board")
 
 TEXT_MIN, TEXT_MAX, PLACE_MAX, QUERY_MAX = 10, 1000, 200, 60
 MESSAGE_MAX = 300
+# Who may file a post for a neighbor without a phone or an account.
+ON_BEHALF_ROLES = frozenset({"volunteer", "facilitator", "center_staff"})
 
 
 def board_labels():
@@ -87,7 +89,7 @@ def page_url(number):
 def new_post():
     kind = request.args.get("kind") if request.args.get("kind") in KIND_LABELS else "request"
     form = Form(kind=kind, form_key=secrets.token_urlsafe(24), urgency="0", time_window="0")
-    return render_template("board/new.html", form=form, **board_labels())
+    return render_template("board/new.html", form=form, on_behalf=bool(g.roles & ON_BEHALF_ROLES), **board_labels())
 
 
 @bp.post("/new")
@@ -101,7 +103,8 @@ def create_post():
             abort(400)
         flash(_("Your post is on the board of %(name)s.", name=post.neighborhood.name))
         return redirect(url_for("board.show", post_id=post.id))
-    return render_template("board/new.html", form=form, **board_labels()), 422
+    on_behalf = bool(g.roles & ON_BEHALF_ROLES)
+    return render_template("board/new.html", form=form, on_behalf=on_behalf, **board_labels()), 422
 
 
 def validate_post(form):
@@ -132,7 +135,22 @@ def validate_post(form):
     neighborhood = g.user.neighborhood
     if neighborhood is None:
         form.error("text", _l("Choose your neighborhood first, so that your neighbors see your post."))
-    return {
+    on_behalf = {}
+    if form["on_behalf_name"] or form["on_behalf_contact"]:
+        if not g.roles & ON_BEHALF_ROLES:
+            abort(403)
+        if not form["on_behalf_name"] or len(form["on_behalf_name"]) > 80:
+            form.error(
+                "on_behalf_name", _l("Write the name of the neighbor you are filing for, in at most 80 letters.")
+            )
+        if not form["on_behalf_contact"] or len(form["on_behalf_contact"]) > 200:
+            form.error("on_behalf_contact", _l("Write how to reach them through a center, in at most 200 letters."))
+        on_behalf = {
+            "filed_by": g.user,
+            "on_behalf_name": form["on_behalf_name"],
+            "on_behalf_contact": form["on_behalf_contact"],
+        }
+    return on_behalf | {
         "kind": form["kind"],
         "activity_type": activity,
         "text": text,

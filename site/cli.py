@@ -7,13 +7,14 @@ from flask import current_app
 from playhouse.migrations import Runner
 
 import models
-from hamsayeh import demo, persian
+from hamsayeh import demo, persian, scale
 
 
 def init_app(app):
     app.cli.add_command(migrate_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(generate_scale_command)
 
 
 def migrations_directory():
@@ -54,3 +55,13 @@ def create_user_command(phone, name, roles, pin):
     with models.db.connection_context():
         user = models.create_user(normalized, persian.normalize(name), persian.normalize(pin), roles=roles)
     click.echo(f"created user {user.id} with roles {', '.join(roles)}")
+
+
+@click.command("generate-scale")
+@click.option("--neighborhoods", default=2500)
+@click.option("--volunteers", default=300_000)
+@click.option("--requests", default=200_000)
+def generate_scale_command(neighborhoods, volunteers, requests):
+    """Add a national-scale data set for benchmarks (never on a real database)."""
+    with models.db.connection_context():
+        scale.generate(neighborhoods=neighborhoods, volunteers=volunteers, requests=requests, echo=click.echo)

@@ -219,3 +219,30 @@ def test_a_report_counts_once_per_member(client, people, places):
 
 def test_unknown_posts_are_404(client, places):
     check_page(client.get("/board/posts/424242"), status=404)
+
+
+def test_a_volunteer_files_a_need_for_a_neighbor_without_a_phone(app, people, places):
+    filer = app.test_client()
+    sign_in(filer, people["volunteer"].phone)
+    response = post_form(filer, on_behalf_name="خانم صالحی", on_behalf_contact="در مرکز نیاوران سراغشان را بگیرید")
+    assert response.status_code == 302
+    post = models.HelpPost.get()
+    assert (post.filed_by_id, post.on_behalf_name) == (people["volunteer"].id, "خانم صالحی")
+    assert "مرکز نیاوران" in check_page(filer.get(response.location))
+    stranger = app.test_client()
+    sign_in(stranger, people["facilitator"].phone)
+    html = check_page(stranger.get(response.location))
+    assert "خانم صالحی" in html and "مرکز نیاوران" not in html
+
+
+def test_a_resident_cannot_file_for_someone_else(client, people, places):
+    sign_in(client, people["resident"].phone)
+    check_page(post_form(client, on_behalf_name="کسی", on_behalf_contact="جایی"), status=403)
+    assert models.HelpPost.select().count() == 0
+
+
+def test_filing_for_someone_needs_a_way_to_reach_them(client, people, places):
+    sign_in(client, people["center_staff"].phone)
+    html = check_page(post_form(client, on_behalf_name="آقای کاظمی"), status=422)
+    assert 'id="f-on_behalf_contact-error"' in html and 'value="آقای کاظمی"' in html
+    assert models.HelpPost.select().count() == 0
