@@ -28,23 +28,28 @@ from peewee import (
     IntegerField,
     IntegrityError,
     Model,
-    PostgresqlDatabase,
     SmallIntegerField,
     SqliteDatabase,
     TextField,
     Value,
     fn,
 )
+from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
 db = DatabaseProxy()
+# Connections kept per process: one per server thread is plenty.
+POOL_SIZE = 16
 
 
 def open_database(url):
-    """A peewee database for `sqlite:///path` or `postgresql://…` URLs."""
+    """A pooled peewee database for `sqlite:///path` or `postgresql://…` URLs.
+
+    A request takes a connection from the pool and gives it back at the end:
+    opening one (and, on SQLite, setting its pragmas) costs more than a page."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ":memory:"
-        return SqliteDatabase(
+        return PooledSqliteDatabase(
             path,
             pragmas={
                 "journal_mode": "wal",
@@ -53,15 +58,20 @@ def open_database(url):
                 "busy_timeout": 10000,
             },
             timeout=10,
+            max_connections=POOL_SIZE,
+            stale_timeout=600,
+            check_same_thread=False,
         )
     if parsed.scheme in ("postgres", "postgresql"):
-        return PostgresqlDatabase(
+        return PooledPostgresqlDatabase(
             parsed.path.lstrip("/"),
             user=parsed.username,
             password=parsed.password,
             host=parsed.hostname or "127.0.0.1",
             port=parsed.port or 5432,
             prefer_psycopg3=True,
+            max_connections=POOL_SIZE,
+            stale_timeout=300,
         )
     raise ValueError(f"unsupported DATABASE_URL scheme: {parsed.scheme!r}")
 
@@ -462,7 +472,15 @@ class HelpPost(BaseModel):
     def board(cls, neighborhoods, activity_type=None, kind=None, urgency=None, search_key="", page=1):
         """Open posts of these neighborhoods, urgent first, then newest; one page
         of them and whether another follows."""
-        query = cls.select().where(cls.neighborhood.in_(neighborhoods), cls.status == "open")
+        # The activity type and neighborhood come in the same query: a page
+        # of posts is one round trip, not forty.
+        query = (
+            cls.select(cls, ActivityType, Area)
+            .join(ActivityType)
+            .switch(cls)
+            .join(Area, on=(cls.neighborhood == Area.id))
+            .where(cls.neighborhood.in_(neighborhoods), cls.status == "open")
+        )
         if activity_type is not None:
             query = query.where(cls.activity_type == activity_type)
         if kind is not None:

@@ -6,6 +6,6 @@ standard library's own `site` module takes the folder's name."""
 
 def blueprints():
     """Every blueprint the application registers, in order."""
-    from hamsayeh import accounts, areas, board, inbox, main, people, volunteers
+    from hamsayeh import accounts, activity_types, areas, board, inbox, main, people, volunteers
 
-    return (main.bp, accounts.bp, areas.bp, board.bp, inbox.bp, people.bp, volunteers.bp)
+    return (main.bp, accounts.bp, areas.bp, board.bp, inbox.bp, volunteers.bp, people.bp, activity_types.bp)

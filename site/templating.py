@@ -70,8 +70,11 @@ def page_context():
 
 
 def _persian_page():
-    locale = get_locale()
-    return locale is None or locale.language == "fa"
+    """Asked for every number on a page: answered once per request."""
+    if "persian_page" not in g:
+        locale = get_locale()
+        g.persian_page = locale is None or locale.language == "fa"
+    return g.persian_page
 
 
 def digits(value):

@@ -5,6 +5,7 @@ every role, and a small piece of the area tree."""
 import os
 import re
 
+import peewee
 import psycopg
 import pytest
 
@@ -76,7 +77,7 @@ def clean_database(app):
     # Activity types are reference data that a migration loads: they stay.
     tables = [model._meta.table_name for model in models.MODELS if model is not models.ActivityType]
     with models.db.connection_context():
-        if isinstance(models.db.obj, models.PostgresqlDatabase):
+        if isinstance(models.db.obj, peewee.PostgresqlDatabase):
             models.db.execute_sql("TRUNCATE {} RESTART IDENTITY CASCADE".format(", ".join(f'"{t}"' for t in tables)))
         else:
             models.db.execute_sql("PRAGMA foreign_keys = OFF")
