@@ -69,6 +69,13 @@ DEMO_POSTS = (
 )
 
 
+# (phone, activity types, reach): the demo volunteers' profiles.
+DEMO_VOLUNTEERS = (
+    ("09120000002", ("education", "errands", "repairs"), "district"),
+    ("09120000009", ("transport", "companionship", "errands"), "district"),
+)
+
+
 def load_area_data():
     return json.loads(resources.files("hamsayeh").joinpath("data/areas.json").read_text(encoding="utf-8"))
 
@@ -131,4 +138,13 @@ def seed():
             neighborhood=author.neighborhood,
         )
         posts += 1
-    return {"areas": areas, "centers": centers, "people": people, "posts": posts}
+    volunteers = 0
+    for phone, slugs, reach in DEMO_VOLUNTEERS:
+        user = models.User.by_phone(phone)
+        if not models.VolunteerProfile.select().where(models.VolunteerProfile.user == user).exists():
+            activities = list(models.ActivityType.select().where(models.ActivityType.slug.in_(slugs)))
+            models.save_volunteer(
+                user, user.neighborhood, activities, weekdays=127, time_slots=7, reach=reach, missions=7
+            )
+        volunteers += 1
+    return {"areas": areas, "centers": centers, "people": people, "posts": posts, "volunteers": volunteers}
