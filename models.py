@@ -466,7 +466,10 @@ class HelpPost(BaseModel):
     on_behalf_contact = CharField(max_length=200, default="")
 
     class Meta:
-        indexes = ((("neighborhood", "status", "urgency", "created_at"), False),)
+        indexes = (
+            (("neighborhood", "status", "urgency", "created_at"), False),
+            (("neighborhood", "updated_at"), False),
+        )
 
     @classmethod
     def board(cls, neighborhoods, activity_type=None, kind=None, urgency=None, search_key="", page=1):
@@ -492,6 +495,13 @@ class HelpPost(BaseModel):
         query = query.order_by(cls.urgency.desc(), cls.created_at.desc(), cls.id.desc())
         rows = list(query.offset((page - 1) * cls.PAGE_SIZE).limit(cls.PAGE_SIZE + 1))
         return rows[: cls.PAGE_SIZE], len(rows) > cls.PAGE_SIZE
+
+    @classmethod
+    def board_version(cls, neighborhoods):
+        """Changes whenever a post of these neighborhoods is added or changes
+        state (every change sets `updated_at`): the key of a cached board."""
+        latest = fn.MAX(cls.updated_at)
+        return cls.select(latest, fn.COUNT(cls.id)).where(cls.neighborhood.in_(neighborhoods)).tuples().get()
 
     def helped_person(self, response):
         """Who receives the help of `response`: the author of a need, or the

@@ -5,11 +5,14 @@ import datetime
 import secrets
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 import models
 from hamsayeh import auth, persian
+from hamsayeh.cache import fragment_cache
 from hamsayeh.forms import Form
 from hamsayeh.labels import KIND_LABELS, RESPONSE_LABELS, STATUS_LABELS, TIME_WINDOW_LABELS, URGENCY_LABELS
 
@@ -52,29 +55,47 @@ def index():
         models.Area.get_or_none(models.Area.id == hood_id, models.Area.kind == "neighborhood") if hood_id else chosen
     )
     if neighborhood is None:
-        return render_template("board/index.html", neighborhood=None, posts=[], more=False, form=form, **board_labels())
+        return render_template("board/index.html", neighborhood=None, form=form, **board_labels())
     ids = [neighborhood.id] if hood_id else neighbors_of(neighborhood)
     activity = models.ActivityType.get_or_none(models.ActivityType.slug == form["type"]) if form["type"] else None
-    page = small_number(form["page"], range(1, 10001)) or 1
-    posts, more = models.HelpPost.board(
-        ids,
-        activity_type=activity,
-        kind=form["kind"] if form["kind"] in KIND_LABELS else None,
-        urgency=small_number(form["urgency"], models.HelpPost.URGENCIES),
-        search_key=persian.fold(form["q"][:QUERY_MAX]),
-        page=page,
-    )
+    filters = {
+        "activity_type": activity,
+        "kind": form["kind"] if form["kind"] in KIND_LABELS else None,
+        "urgency": small_number(form["urgency"], models.HelpPost.URGENCIES),
+        "search_key": persian.fold(form["q"][:QUERY_MAX]),
+        "page": small_number(form["page"], range(1, 10001)) or 1,
+    }
+    labels = board_labels()
+    listing = board_listing(ids, filters, labels)
     return render_template(
         "board/index.html",
         neighborhood=neighborhood,
         nearby=not hood_id,
-        posts=posts,
-        more=more,
-        page=page,
-        page_url=page_url,
+        listing=listing,
         form=form,
-        **board_labels(),
+        **labels,
     )
+
+
+def board_listing(ids, filters, labels):
+    """The rendered list of posts and its page links, from the cache while no
+    post of these neighborhoods (and no activity type) has changed since."""
+    types = tuple((t.id, t.name, t.name_en) for t in labels["activity_types"])
+    # The filters, the page and the links all come from the query string.
+    key = (tuple(ids), str(get_locale()), request.query_string)
+    version = (models.HelpPost.board_version(ids), types)
+    cache = fragment_cache("board")
+    listing = cache.get(key, version)
+    if listing is None:
+        posts, more = models.HelpPost.board(ids, **filters)
+        # render_template's output is already escaped HTML.
+        listing = Markup(  # noqa: S704
+            render_template(
+                "board/_listing.html", posts=posts, more=more, page=filters["page"], page_url=page_url, **labels
+            )
+        )
+        cache.put(key, version, listing)
+    return listing
 
 
 def page_url(number):

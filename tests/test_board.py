@@ -246,3 +246,21 @@ def test_filing_for_someone_needs_a_way_to_reach_them(client, people, places):
     html = check_page(post_form(client, on_behalf_name="آقای کاظمی"), status=422)
     assert 'id="f-on_behalf_contact-error"' in html and 'value="آقای کاظمی"' in html
     assert models.HelpPost.select().count() == 0
+
+
+def test_the_cached_board_is_never_stale(app, people, places):
+    viewer = app.test_client()
+    sign_in(viewer, people["volunteer"].phone)
+    first = make_post(people["resident"], places["Tajrish"], "نخستین نوشته برای آزمودن حافظه")
+    assert "نخستین نوشته" in viewer.get("/board/").get_data(as_text=True)
+    assert "نخستین نوشته" in viewer.get("/board/").get_data(as_text=True)  # now from the cache
+    make_post(people["resident"], places["Niavaran"], "دومین نوشته پس از ساختن حافظه")
+    assert "دومین نوشته" in viewer.get("/board/").get_data(as_text=True)
+    models.cancel_post(first, people["resident"])
+    assert "نخستین نوشته" not in viewer.get("/board/").get_data(as_text=True)
+    errands = models.ActivityType.get(models.ActivityType.slug == "errands")
+    models.ActivityType.update(name="خرید روزانه").where(models.ActivityType.id == errands.id).execute()
+    try:
+        assert "خرید روزانه" in viewer.get("/board/").get_data(as_text=True)
+    finally:
+        models.ActivityType.update(name=errands.name).where(models.ActivityType.id == errands.id).execute()
