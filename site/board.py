@@ -322,29 +322,27 @@ def confirm(response_id):
     return change_response(response_id, is_helped_person, models.confirm_help, message, thank_you=thank_you)
 
 
-def author_only(post):
+def change_own_post(post_id, change, message):
+    """Run `change` on the signed-in member's own post."""
+    post = post_or_404(post_id)
     if g.user.id != post.author_id:
         abort(403)
+    if change(post, g.user):
+        flash(message)
+    return redirect(url_for("board.show", post_id=post.id))
 
 
 @bp.post("/posts/<int:post_id>/cancel")
 @auth.signed_in_only
 def cancel(post_id):
-    post = post_or_404(post_id)
-    author_only(post)
-    if models.cancel_post(post, g.user):
-        flash(_("Your post is cancelled. You can open it again at any time."))
-    return redirect(url_for("board.show", post_id=post.id))
+    message = _("Your post is cancelled. You can open it again at any time.")
+    return change_own_post(post_id, models.cancel_post, message)
 
 
 @bp.post("/posts/<int:post_id>/reopen")
 @auth.signed_in_only
 def reopen(post_id):
-    post = post_or_404(post_id)
-    author_only(post)
-    if models.reopen_post(post, g.user):
-        flash(_("Your post is open again."))
-    return redirect(url_for("board.show", post_id=post.id))
+    return change_own_post(post_id, models.reopen_post, _("Your post is open again."))
 
 
 @bp.post("/posts/<int:post_id>/report")

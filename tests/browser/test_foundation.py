@@ -160,3 +160,20 @@ def test_the_refusal_page_for_a_resident(site, people):
     response = site.visit("/admin/people/")
     assert response.status == 403
     assert "دسترسی ندارید" in site.text()
+
+
+def test_the_list_of_kinds_of_help_without_javascript(site_without_js, people):
+    site = site_without_js
+    site.sign_in(people["admin"].phone)
+    site.visit("/admin/people/")
+    site.follow("/admin/activity-types/")
+    site.page.fill("#f-slug", "x")
+    site.page.fill("#f-name", "مراقبت در خانه")
+    site.submit("/admin/activity-types/")
+    assert site.page.get_attribute("#f-slug", "aria-invalid") == "true"
+    assert site.page.input_value("#f-name") == "مراقبت در خانه"
+    site.page.fill("#f-slug", "home_care")
+    site.submit("/admin/activity-types/")
+    added = models.ActivityType.get(models.ActivityType.slug == "home_care")
+    with models.db.atomic():
+        added.delete_instance()
