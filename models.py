@@ -93,6 +93,23 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
+class Revision(BaseModel):
+    """A number that database triggers raise on every write to some tables
+    (see migration 0007): "catalog" covers the area tree and the activity types."""
+
+    name = CharField(max_length=40, primary_key=True)
+    number = IntegerField()
+
+
+def catalog_revision():
+    """The reference data's revision: one indexed read."""
+    # Asked on every page: written out once rather than built by the query
+    # builder each time, which costs more than the query itself.
+    sql = f'SELECT "number" FROM "revision" WHERE "name" = {db.param}'  # noqa: S608 (a placeholder, no value)
+    row = db.execute_sql(sql, ("catalog",)).fetchone()
+    return row[0] if row else None
+
+
 # --- Places -------------------------------------------------------------------
 
 
@@ -500,8 +517,10 @@ class HelpPost(BaseModel):
     def board_version(cls, neighborhoods):
         """Changes whenever a post of these neighborhoods is added or changes
         state (every change sets `updated_at`): the key of a cached board."""
-        latest = fn.MAX(cls.updated_at)
-        return cls.select(latest, fn.COUNT(cls.id)).where(cls.neighborhood.in_(neighborhoods)).tuples().get()
+        # Asked on every board page: written out, like `catalog_revision`.
+        marks = ", ".join([db.param] * len(neighborhoods))
+        sql = f'SELECT MAX("updated_at"), COUNT("id") FROM "help_post" WHERE "neighborhood_id" IN ({marks})'  # noqa: S608
+        return tuple(db.execute_sql(sql, list(neighborhoods)).fetchone())
 
     def helped_person(self, response):
         """Who receives the help of `response`: the author of a need, or the
@@ -871,6 +890,7 @@ def report_post(post, reporter, reason):
 
 
 MODELS = (
+    Revision,
     Area,
     Center,
     User,

@@ -10,7 +10,8 @@ from flask import abort, current_app, flash, g, redirect, request, session, url_
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from models import STAFF_ROLES, TEXT_SIZES, Area, User
+from hamsayeh.catalog import catalog
+from models import STAFF_ROLES, TEXT_SIZES, User
 
 ROLE_LABELS = {
     "resident": _l("Resident"),
@@ -159,8 +160,8 @@ def remember_cookie(response, name, value):
 def chosen_neighborhood():
     """The signed-in member's neighborhood, or the one a guest chose."""
     if g.user is not None:
-        return g.user.neighborhood
-    hood = request.cookies.get(GUEST_NEIGHBORHOOD_COOKIE, "")
-    if not hood.isdigit():
-        return None
-    return Area.get_or_none(Area.id == int(hood), Area.kind == "neighborhood")
+        hood_id = g.user.neighborhood_id
+    else:
+        hood = request.cookies.get(GUEST_NEIGHBORHOOD_COOKIE, "")
+        hood_id = int(hood) if hood.isdigit() else None
+    return catalog().neighborhood(hood_id) if hood_id is not None else None

@@ -13,6 +13,7 @@ from markupsafe import Markup
 import models
 from hamsayeh import auth, persian
 from hamsayeh.cache import fragment_cache
+from hamsayeh.catalog import catalog
 from hamsayeh.forms import Form
 from hamsayeh.labels import KIND_LABELS, RESPONSE_LABELS, STATUS_LABELS, TIME_WINDOW_LABELS, URGENCY_LABELS
 
@@ -20,6 +21,8 @@ bp = Blueprint("board", __name__, url_prefix="/board")
 
 TEXT_MIN, TEXT_MAX, PLACE_MAX, QUERY_MAX = 10, 1000, 200, 60
 MESSAGE_MAX = 300
+# Entries kept per server process: a heading is about 1 KB, a page of posts about 10 KB.
+FRAGMENT_CACHE_SIZES = {"board-heading": 4096, "board-listing": 1024}
 # Who may file a post for a neighbor without a phone or an account.
 ON_BEHALF_ROLES = frozenset({"volunteer", "facilitator", "center_staff"})
 
@@ -33,13 +36,8 @@ def board_labels():
         "response_labels": RESPONSE_LABELS,
         "urgency_options": list(enumerate(URGENCY_LABELS)),
         "time_window_options": list(enumerate(TIME_WINDOW_LABELS)),
-        "activity_types": list(models.ActivityType.listed()),
+        "activity_types": catalog().activity_types,
     }
-
-
-def neighbors_of(neighborhood):
-    """The neighborhood and the others of its district (its siblings in the tree)."""
-    return [area.id for area in neighborhood.parent.sorted_children()] if neighborhood.parent else [neighborhood.id]
 
 
 def small_number(text, allowed):
@@ -51,13 +49,11 @@ def index():
     form = Form(request.args)
     chosen = auth.chosen_neighborhood()
     hood_id = small_number(form["hood"], range(1, 2**31))
-    neighborhood = (
-        models.Area.get_or_none(models.Area.id == hood_id, models.Area.kind == "neighborhood") if hood_id else chosen
-    )
+    neighborhood = catalog().neighborhood(hood_id) if hood_id else chosen
     if neighborhood is None:
-        return render_template("board/index.html", neighborhood=None, form=form, **board_labels())
-    ids = [neighborhood.id] if hood_id else neighbors_of(neighborhood)
-    activity = models.ActivityType.get_or_none(models.ActivityType.slug == form["type"]) if form["type"] else None
+        return render_template("board/index.html", neighborhood=None)
+    ids = [neighborhood.id] if hood_id else catalog().nearby(neighborhood)
+    activity = catalog().activity_by_slug.get(form["type"])
     filters = {
         "activity_type": activity,
         "kind": form["kind"] if form["kind"] in KIND_LABELS else None,
@@ -65,37 +61,43 @@ def index():
         "search_key": persian.fold(form["q"][:QUERY_MAX]),
         "page": small_number(form["page"], range(1, 10001)) or 1,
     }
-    labels = board_labels()
-    listing = board_listing(ids, filters, labels)
-    return render_template(
-        "board/index.html",
-        neighborhood=neighborhood,
-        nearby=not hood_id,
-        listing=listing,
-        form=form,
-        **labels,
+    # Both parts come from the query string (the filters, the page, the links),
+    # and neither depends on who is looking: each server process keeps them.
+    locale, query = str(get_locale()), request.query_string
+    heading = cached_fragment(
+        "board-heading",
+        (neighborhood.id, locale, query),
+        catalog().revision,
+        lambda: render_template(
+            "board/_heading.html", neighborhood=neighborhood, nearby=not hood_id, form=form, **board_labels()
+        ),
     )
+    # A district's neighborhoods share one listing.
+    listing = cached_fragment(
+        "board-listing",
+        (tuple(ids), locale, query),
+        (models.HelpPost.board_version(ids), catalog().revision),
+        lambda: render_listing(ids, filters),
+    )
+    return render_template("board/index.html", neighborhood=neighborhood, heading=heading, listing=listing)
 
 
-def board_listing(ids, filters, labels):
-    """The rendered list of posts and its page links, from the cache while no
-    post of these neighborhoods (and no activity type) has changed since."""
-    types = tuple((t.id, t.name, t.name_en) for t in labels["activity_types"])
-    # The filters, the page and the links all come from the query string.
-    key = (tuple(ids), str(get_locale()), request.query_string)
-    version = (models.HelpPost.board_version(ids), types)
-    cache = fragment_cache("board")
-    listing = cache.get(key, version)
-    if listing is None:
-        posts, more = models.HelpPost.board(ids, **filters)
+def cached_fragment(name, key, version, render):
+    """The fragment for `key`, rendered again only when `version` moved."""
+    cache = fragment_cache(name, size=FRAGMENT_CACHE_SIZES[name])
+    fragment = cache.get(key, version)
+    if fragment is None:
         # render_template's output is already escaped HTML.
-        listing = Markup(  # noqa: S704
-            render_template(
-                "board/_listing.html", posts=posts, more=more, page=filters["page"], page_url=page_url, **labels
-            )
-        )
-        cache.put(key, version, listing)
-    return listing
+        fragment = Markup(render())  # noqa: S704
+        cache.put(key, version, fragment)
+    return fragment
+
+
+def render_listing(ids, filters):
+    posts, more = models.HelpPost.board(ids, **filters)
+    return render_template(
+        "board/_listing.html", posts=posts, more=more, page=filters["page"], page_url=page_url, **board_labels()
+    )
 
 
 def page_url(number):

@@ -264,3 +264,18 @@ def test_the_cached_board_is_never_stale(app, people, places):
         assert "خرید روزانه" in viewer.get("/board/").get_data(as_text=True)
     finally:
         models.ActivityType.update(name=errands.name).where(models.ActivityType.id == errands.id).execute()
+
+
+def test_the_area_tree_kept_in_memory_follows_every_write(app, people, places):
+    viewer = app.test_client()
+    viewer.set_cookie("hood", str(places["Tajrish"].id))
+    assert "تجریش" in viewer.get("/board/").get_data(as_text=True)
+    revision = models.catalog_revision()
+    # A write that no model code makes: the database's triggers still see it.
+    models.Area.update(name="تجریش قدیم").where(models.Area.id == places["Tajrish"].id).execute()
+    assert models.catalog_revision() > revision
+    assert "تجریش قدیم" in viewer.get("/board/").get_data(as_text=True)
+    district = places["District 1"]
+    models.Area.add(district, "neighborhood", "دزاشیب", "Darrous", "دزاشیب")
+    make_post(people["resident"], models.Area.get(models.Area.name == "دزاشیب"), "نوشته‌ای در محله‌ای تازه")
+    assert "نوشته‌ای در محله‌ای تازه" in viewer.get("/board/").get_data(as_text=True)

@@ -1,0 +1,59 @@
+"""The reference data that nearly every page reads (the area tree and the
+activity types), kept in each server process.
+
+A request asks the database for one number, the catalog's revision, which
+triggers raise on any write to those tables (migration 0007); the copy in
+memory is used only while its revision is current, so it is never stale."""
+
+import threading
+from collections import defaultdict
+
+from flask import current_app, g
+
+import models
+
+
+class Catalog:
+    def __init__(self, revision):
+        self.revision = revision
+        areas = list(models.Area.select())
+        self.areas = {area.id: area for area in areas}
+        children = defaultdict(list)
+        for area in areas:
+            if area.parent_id is not None:
+                # The parent from this copy: reading it costs no query.
+                area.parent = self.areas[area.parent_id]
+                children[area.parent_id].append(area)
+        # The order of Area.sorted_children: shorter names first.
+        self.children = {key: sorted(value, key=lambda a: (len(a.name), a.name)) for key, value in children.items()}
+        self.activity_types = list(models.ActivityType.listed())
+        self.activity_by_slug = {item.slug: item for item in self.activity_types}
+
+    def neighborhood(self, area_id):
+        area = self.areas.get(area_id)
+        return area if area is not None and area.is_neighborhood else None
+
+    def nearby(self, neighborhood):
+        """The neighborhood and the others of its district (its siblings)."""
+        if neighborhood.parent_id is None:
+            return [neighborhood.id]
+        return [area.id for area in self.children.get(neighborhood.parent_id, ())]
+
+
+_lock = threading.Lock()
+
+
+def catalog():
+    """This request's catalog: the process's copy if still current, else a fresh one."""
+    if "catalog" in g:
+        return g.catalog
+    revision = models.catalog_revision()
+    current = current_app.extensions.get("catalog")
+    if current is None or current.revision != revision:
+        with _lock:
+            current = current_app.extensions.get("catalog")
+            if current is None or current.revision != revision:
+                current = Catalog(revision)
+                current_app.extensions["catalog"] = current
+    g.catalog = current
+    return current
