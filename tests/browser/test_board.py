@@ -91,3 +91,61 @@ def test_a_resident_becomes_a_volunteer_and_finds_needs_that_fit(request, javasc
     assert site.page.url.endswith("/volunteer/needs")
     assert "خرید میوه" in site.text()
     site.screenshot(f"needs-that-fit-fa-{'js' if javascript else 'nojs'}")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_the_whole_path_from_a_need_to_thanks(request, javascript, people, places):
+    """The issue's "done when", in one go: a resident posts a need; a volunteer of
+    the same district finds it under "needs that fit me", offers and is accepted;
+    only then do both see each other's phone; both finish and the resident
+    confirms; the district's facilitator sees the need and its best matches."""
+    site = request.getfixturevalue("site" if javascript else "site_without_js")
+    resident, helper, facilitator = people["resident"], people["volunteer"], people["facilitator"]
+    resident_phone, helper_phone = "۰۹۱۲۰۰۰۰۰۰۱", "۰۹۱۲۰۰۰۰۰۰۲"
+    errands = models.ActivityType.get(models.ActivityType.slug == "errands")
+    models.save_volunteer(helper, places["Niavaran"], [errands], weekdays=127, time_slots=7, reach="district")
+
+    site.sign_in(resident.phone)
+    site.visit("/board/new?kind=request")
+    site.page.select_option("#f-activity_type", "errands")
+    site.fill("text", "خرید نان و شیر برای مادربزرگ؛ پایم آسیب دیده و نمی‌توانم بیرون بروم")
+    site.fill("place", "خیابان نارنجستان، پلاک ۷")
+    site.submit("/board/new")
+    post = models.HelpPost.get()
+
+    switch_to(site, facilitator.phone)
+    site.visit(f"/board/posts/{post.id}")
+    assert "نارنجستان" not in site.text()
+    assert helper.name in site.text()  # among the best matches, with an invitation button
+
+    switch_to(site, helper.phone)
+    site.visit("/volunteer/needs")
+    site.follow(f"/board/posts/{post.id}")
+    assert resident_phone not in site.text() and "نارنجستان" not in site.text()
+    site.page.fill("#f-message", "عصر سر راه می‌خرم")
+    site.submit(f"/board/posts/{post.id}/respond")
+    response = models.HelpResponse.get()
+
+    switch_to(site, resident.phone)
+    site.visit(f"/board/posts/{post.id}")
+    assert helper_phone not in site.text()
+    site.submit(f"/board/responses/{response.id}/accept")
+    assert helper_phone in site.text()
+
+    switch_to(site, helper.phone)
+    site.visit(f"/board/posts/{post.id}")
+    assert resident_phone in site.text() and "نارنجستان" in site.text()
+    site.submit(f"/board/responses/{response.id}/done")
+
+    switch_to(site, resident.phone)
+    site.visit(f"/board/posts/{post.id}")
+    site.page.fill(f"#f-thank-{response.id}", "دستتان درد نکند")
+    site.submit(f"/board/responses/{response.id}/confirm")
+    assert models.HelpPost.get_by_id(post.id).status == "done"
+    assert [event.action for event in post.events.order_by(models.PostEvent.id)] == [
+        "created",
+        "responded",
+        "accepted",
+        "marked_done",
+        "confirmed",
+    ]
