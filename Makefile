@@ -31,12 +31,16 @@ install-test: install
 		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
 
-## htmx is served by this site: copied out of the pinned npm package, never from a CDN
+## htmx is served by this site: copied out of the pinned npm package, never from a CDN.
+## Vazirmatn (OFL) is the Persian font of printed PDFs, from its pinned npm package.
 assets:
-	@[ -f node_modules/htmx.org/dist/htmx.min.js ] || npm install --no-audit --no-fund --loglevel=error
-	mkdir -p static/vendor
+	@[ -f node_modules/htmx.org/dist/htmx.min.js ] && [ -f node_modules/vazirmatn/fonts/ttf/Vazirmatn-Regular.ttf ] \
+		|| npm install --no-audit --no-fund --loglevel=error
+	mkdir -p static/vendor static/fonts
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 	gzip -9 -n -c static/vendor/htmx.min.js > static/vendor/htmx.min.js.gz
+	cp node_modules/vazirmatn/fonts/ttf/Vazirmatn-Regular.ttf node_modules/vazirmatn/fonts/ttf/Vazirmatn-Bold.ttf \
+		node_modules/vazirmatn/OFL.txt static/fonts/
 
 translations:
 	$(BIN)/pybabel compile -d translations

@@ -216,6 +216,8 @@ class User(BaseModel):
     high_contrast = BooleanField(default=False)
     simple_mode = BooleanField(default=False)
     is_active = BooleanField(default=True)
+    # Center staff: the center where they work (and whose members they serve).
+    work_center = ForeignKeyField(Center, null=True, backref="staff", on_delete="SET NULL")
     # Raised to end every session of this account at once (sign out everywhere,
     # a changed PIN, a disabled account).
     session_epoch = IntegerField(default=0)
@@ -284,6 +286,14 @@ def change_pin(user, new_pin):
         user.set_pin(new_pin)
         user.save()
         record_audit("account.pin_changed", actor=user, subject=f"user:{user.id}")
+
+
+def set_work_center(user, center, actor):
+    with write_transaction():
+        User.update(work_center=center).where(User.id == user.id).execute()
+        record_audit(
+            "people.center", actor=actor, subject=f"user:{user.id}", detail=f"center:{center.id if center else ''}"
+        )
 
 
 def set_active(user, active, actor=None):
@@ -468,6 +478,8 @@ class HelpPost(BaseModel):
     urgency = SmallIntegerField(default=0, constraints=[Check("urgency BETWEEN 0 AND 2")])
     needed_on = DateField(null=True)
     time_window = SmallIntegerField(default=0, constraints=[Check("time_window BETWEEN 0 AND 3")])
+    # About how long the help takes: what confirming it pays by default.
+    estimate_minutes = SmallIntegerField(default=60, constraints=[Check("estimate_minutes BETWEEN 15 AND 480")])
     neighborhood = ForeignKeyField(Area, backref="posts", on_delete="RESTRICT")
     place = CharField(max_length=200, default="")
     status = CharField(
@@ -519,7 +531,7 @@ class HelpPost(BaseModel):
         state (every change sets `updated_at`): the key of a cached board."""
         # Asked on every board page: written out, like `catalog_revision`.
         marks = ", ".join([db.param] * len(neighborhoods))
-        sql = f'SELECT MAX("updated_at"), COUNT("id") FROM "help_post" WHERE "neighborhood_id" IN ({marks})'  # noqa: S608
+        sql = f'SELECT MAX("updated_at"), COUNT(*) FROM "help_post" WHERE "neighborhood_id" IN ({marks})'  # noqa: S608
         return tuple(db.execute_sql(sql, list(neighborhoods)).fetchone())
 
     def helped_person(self, response):
@@ -680,9 +692,14 @@ def mark_done(response, actor):
     _move_response(response, actor, ("accepted",), "done", "marked_done", other)
 
 
-def confirm_help(response, actor, thank_you=""):
+def confirm_help(response, actor, thank_you="", minutes=0):
+    """Confirm the help and pay the helper `minutes` (none: a gift), all or
+    nothing: when the payment cannot be made, the help stays unconfirmed."""
     helper = response.responder_id if response.post.kind == "request" else response.post.author_id
-    _move_response(response, actor, ("accepted", "done"), "confirmed", "confirmed", helper, thank_you=thank_you)
+    with write_transaction():
+        _move_response(response, actor, ("accepted", "done"), "confirmed", "confirmed", helper, thank_you=thank_you)
+        if minutes:
+            pay_for_help(response, minutes, actor)
 
 
 # --- Volunteers and matching ---------------------------------------------------
@@ -889,6 +906,309 @@ def report_post(post, reporter, reason):
     return True
 
 
+# --- Time bank ----------------------------------------------------------------
+
+MINUTES_PER_HOUR = 60
+# A member may owe this many minutes at most, unless staff lower their floor.
+DEFAULT_FLOOR = -10 * MINUTES_PER_HOUR
+LOWEST_FLOOR = -100 * MINUTES_PER_HOUR
+# One transfer by hand, and one help, move at most this much.
+MAX_TRANSFER = 40 * MINUTES_PER_HOUR
+HELP_MINUTES = (15, 30, 45, 60, 90, 120, 150, 180, 240, 300, 360, 480)
+
+
+class TimeAccount(BaseModel):
+    """Hours (kept in whole minutes) of a member, a center, or the community
+    pool of an area. The balance moves only with a TimeTransfer, in the same
+    transaction; the database refuses a balance below the floor."""
+
+    KINDS = ("member", "center", "pool")
+
+    kind = CharField(max_length=10, constraints=[Check("kind IN ('member', 'center', 'pool')")])
+    user = ForeignKeyField(User, null=True, unique=True, backref="time_accounts", on_delete="RESTRICT")
+    center = ForeignKeyField(Center, null=True, unique=True, on_delete="RESTRICT")
+    area = ForeignKeyField(Area, null=True, unique=True, on_delete="RESTRICT")
+    balance = IntegerField(default=0)
+    floor = IntegerField(default=0, constraints=[Check("floor <= 0")])
+    # Seniors and people with disabilities whom staff let the pool pay for.
+    pool_pays = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        constraints = (
+            Check("balance >= floor"),
+            Check(
+                "(kind = 'member' AND user_id IS NOT NULL AND center_id IS NULL AND area_id IS NULL)"
+                " OR (kind = 'center' AND center_id IS NOT NULL AND user_id IS NULL AND area_id IS NULL)"
+                " OR (kind = 'pool' AND area_id IS NOT NULL AND user_id IS NULL AND center_id IS NULL)"
+            ),
+        )
+
+    @property
+    def owner_name(self):
+        if self.kind == "member":
+            return self.user.name
+        return self.center.name if self.kind == "center" else self.area.name
+
+
+class TimeTransfer(BaseModel):
+    """One movement of minutes: never edited or deleted. A mistake is undone by
+    a reversing transfer that points to it."""
+
+    KINDS = ("help", "manual", "reversal")
+
+    kind = CharField(max_length=10, constraints=[Check("kind IN ('help', 'manual', 'reversal')")])
+    source = ForeignKeyField(TimeAccount, backref="debits", on_delete="RESTRICT")
+    target = ForeignKeyField(TimeAccount, backref="credits", on_delete="RESTRICT")
+    minutes = IntegerField(constraints=[Check("minutes > 0")])
+    reason = CharField(max_length=300, default="")
+    # The help it pays for: one payment per helper's answer.
+    response = ForeignKeyField(HelpResponse, null=True, unique=True, on_delete="RESTRICT")
+    reverses = ForeignKeyField("self", null=True, unique=True, backref="reversed_by", on_delete="RESTRICT")
+    made_by = ForeignKeyField(User, on_delete="RESTRICT")
+    # One per submitted form: a double submit finds the first transfer.
+    form_key = CharField(max_length=64, null=True, unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        constraints = (Check("source_id <> target_id"),)
+        indexes = (
+            (("source", "created_at"), False),
+            (("target", "created_at"), False),
+        )
+
+
+class TransferError(ValueError):
+    """Why a transfer cannot be made: "floor", "self", "amount", "reversed"."""
+
+    def __init__(self, reason, account=None):
+        super().__init__(reason)
+        self.reason = reason
+        self.account = account
+
+
+def _account(field, owner, create, **defaults):
+    """The owner's account, made on first use; with `create` false, an unsaved
+    empty one instead (for pages that only show it)."""
+    account = TimeAccount.get_or_none(field == owner)
+    if account is None and not create:
+        return TimeAccount(**{field.name: owner}, **defaults)
+    if account is None:
+        try:
+            with db.atomic():
+                account = TimeAccount.create(**{field.name: owner}, **defaults)
+        except IntegrityError:
+            account = TimeAccount.get(field == owner)
+    return account
+
+
+def member_account(user, create=True):
+    return _account(TimeAccount.user, user, create, kind="member", floor=DEFAULT_FLOOR)
+
+
+def center_account(center, create=True):
+    return _account(TimeAccount.center, center, create, kind="center")
+
+
+def pool_area(neighborhood):
+    """The area whose community pool serves `neighborhood`: its district."""
+    return neighborhood.parent if neighborhood.parent_id is not None else neighborhood
+
+
+def pool_account(area, create=True):
+    return _account(TimeAccount.area, area, create, kind="pool")
+
+
+def transfer(source, target, minutes, made_by, kind="manual", reason="", form_key=None, response=None, reverses=None):
+    """Move `minutes` from one account to another, all or nothing.
+
+    The payer's row is locked first (both rows, in id order, on PostgreSQL; the
+    whole database on SQLite), the debit is a conditional update that cannot
+    cross the floor, and a CHECK constraint backs it. A repeated `form_key`,
+    `response` or `reverses` returns the transfer already made."""
+    if source.id == target.id:
+        raise TransferError("self")
+    if not isinstance(minutes, int) or not 0 < minutes <= MAX_TRANSFER:
+        raise TransferError("amount")
+    try:
+        with write_transaction():
+            existing = _same_transfer(form_key, response, reverses)
+            if existing is not None:
+                return existing
+            if not isinstance(db.obj, SqliteDatabase):
+                ids = sorted((source.id, target.id))
+                list(
+                    TimeAccount.select(TimeAccount.id)
+                    .where(TimeAccount.id.in_(ids))
+                    .order_by(TimeAccount.id)
+                    .for_update()
+                )
+            debited = (
+                TimeAccount.update(balance=TimeAccount.balance - minutes)
+                .where(TimeAccount.id == source.id, TimeAccount.balance - minutes >= TimeAccount.floor)
+                .execute()
+            )
+            if not debited:
+                raise TransferError("floor", source)
+            TimeAccount.update(balance=TimeAccount.balance + minutes).where(TimeAccount.id == target.id).execute()
+            return TimeTransfer.create(
+                kind=kind,
+                source=source,
+                target=target,
+                minutes=minutes,
+                reason=reason,
+                made_by=made_by,
+                form_key=form_key,
+                response=response,
+                reverses=reverses,
+            )
+    except IntegrityError:
+        # Another worker made the same transfer a moment ago: return it.
+        existing = _same_transfer(form_key, response, reverses)
+        if existing is None:
+            raise
+        return existing
+
+
+def _same_transfer(form_key, response, reverses):
+    for field, value in (
+        (TimeTransfer.form_key, form_key),
+        (TimeTransfer.response, response),
+        (TimeTransfer.reverses, reverses),
+    ):
+        if value is not None:
+            found = TimeTransfer.get_or_none(field == value)
+            if found is not None:
+                return found
+    return None
+
+
+def reverse_transfer(original, made_by, reason):
+    """Undo `original` with a transfer back; only once."""
+    if original.kind == "reversal":
+        raise TransferError("reversed")
+    return transfer(
+        original.target, original.source, original.minutes, made_by, kind="reversal", reason=reason, reverses=original
+    )
+
+
+def pay_for_help(response, minutes, made_by):
+    """Pay the helper of a confirmed answer (part of confirming it). The helped
+    member pays, or their district's community pool: for a neighbor filed for
+    without an account, and for members whom staff let the pool pay for, as
+    long as the pool has the minutes."""
+    post = response.post
+    helper = member_account(User.get_by_id(response.responder_id if post.kind == "request" else post.author_id))
+    pool = pool_account(pool_area(post.neighborhood))
+    helped = None if post.on_behalf_name else member_account(User.get_by_id(post.helped_person(response)))
+    payers = [pool] if helped is None else [pool, helped] if helped.pool_pays else [helped]
+    reason = post.activity_type.name
+    for payer in payers[:-1]:
+        try:
+            return transfer(payer, helper, minutes, made_by, kind="help", reason=reason, response=response)
+        except TransferError as error:
+            if error.reason != "floor":
+                raise
+    return transfer(payers[-1], helper, minutes, made_by, kind="help", reason=reason, response=response)
+
+
+def set_floor(account, floor, pool_pays, actor):
+    """Staff set how far an account may go below zero, and whether the pool pays."""
+    if account.kind != "member" or not LOWEST_FLOOR <= floor <= 0:
+        raise TransferError("amount")
+    with write_transaction():
+        changed = (
+            TimeAccount.update(floor=floor, pool_pays=pool_pays)
+            .where(TimeAccount.id == account.id, TimeAccount.balance >= floor)
+            .execute()
+        )
+        if not changed:
+            raise TransferError("floor", account)
+        record_audit("time.floor", actor=actor, subject=f"time_account:{account.id}", detail=f"{floor} {pool_pays}")
+
+
+def _serves(center):
+    """Members a center serves: those who live in its area, and volunteers who
+    chose it as their place of service."""
+    lives_there = User.neighborhood.in_(Area.select(Area.id).where(Area.path.startswith(center.area.path)))
+    serves_there = User.id.in_(VolunteerProfile.select(VolunteerProfile.user).where(VolunteerProfile.center == center))
+    return lives_there | serves_there
+
+
+def is_center_member(center, user):
+    return User.select().where(User.id == user.id, _serves(center)).exists()
+
+
+def center_member_accounts(center):
+    """Time accounts of the center's members, by name."""
+    return TimeAccount.select(TimeAccount, User).join(User).where(_serves(center)).order_by(User.name, User.id)
+
+
+def account_history(account, limit=None):
+    """The account's transfers, newest first."""
+    query = (
+        TimeTransfer.select()
+        .where((TimeTransfer.source == account) | (TimeTransfer.target == account))
+        .order_by(TimeTransfer.created_at.desc(), TimeTransfer.id.desc())
+    )
+    return query.limit(limit) if limit else query
+
+
+def verify_ledger():
+    """Accounts whose balance differs from their transfers, and the sum of all
+    balances (zero when nothing was lost or invented)."""
+    received = (
+        TimeTransfer.select(TimeTransfer.target.alias("account"), fn.SUM(TimeTransfer.minutes).alias("minutes"))
+        .group_by(TimeTransfer.target)
+        .tuples()
+    )
+    given = (
+        TimeTransfer.select(TimeTransfer.source.alias("account"), fn.SUM(TimeTransfer.minutes).alias("minutes"))
+        .group_by(TimeTransfer.source)
+        .tuples()
+    )
+    expected = {}
+    for account, minutes in received:
+        expected[account] = expected.get(account, 0) + minutes
+    for account, minutes in given:
+        expected[account] = expected.get(account, 0) - minutes
+    wrong = []
+    total = 0
+    for account_id, balance, floor in TimeAccount.select(
+        TimeAccount.id, TimeAccount.balance, TimeAccount.floor
+    ).tuples():
+        total += balance
+        if balance != expected.get(account_id, 0) or balance < floor:
+            wrong.append(account_id)
+    return wrong, total
+
+
+def area_time_summary(area, start, end):
+    """Help paid in hours in `area` (and below it) between two moments, by
+    activity type: counts and sums only, no names. A help whose payment was
+    corrected away does not count."""
+    corrected = TimeTransfer.alias()
+    return (
+        ActivityType.select(
+            ActivityType, fn.COUNT(TimeTransfer.id).alias("count"), fn.SUM(TimeTransfer.minutes).alias("minutes")
+        )
+        .join(HelpPost)
+        .join(HelpResponse)
+        .join(TimeTransfer, on=(TimeTransfer.response == HelpResponse.id))
+        .switch(HelpPost)
+        .join(Area, on=(HelpPost.neighborhood == Area.id))
+        .where(
+            TimeTransfer.kind == "help",
+            TimeTransfer.created_at >= start,
+            TimeTransfer.created_at < end,
+            Area.path.startswith(area.path),
+            TimeTransfer.id.not_in(corrected.select(corrected.reverses).where(corrected.reverses.is_null(False))),
+        )
+        .group_by(ActivityType)
+        .order_by(fn.SUM(TimeTransfer.minutes).desc(), ActivityType.position)
+    )
+
+
 MODELS = (
     Revision,
     Area,
@@ -905,4 +1225,6 @@ MODELS = (
     Notification,
     VolunteerProfile,
     VolunteerActivity,
+    TimeAccount,
+    TimeTransfer,
 )

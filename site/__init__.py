@@ -6,6 +6,16 @@ standard library's own `site` module takes the folder's name."""
 
 def blueprints():
     """Every blueprint the application registers, in order."""
-    from hamsayeh import accounts, activity_types, areas, board, inbox, main, people, volunteers
+    from hamsayeh import accounts, activity_types, areas, board, inbox, main, people, timebank, volunteers
 
-    return (main.bp, accounts.bp, areas.bp, board.bp, inbox.bp, volunteers.bp, people.bp, activity_types.bp)
+    return (
+        main.bp,
+        accounts.bp,
+        areas.bp,
+        board.bp,
+        inbox.bp,
+        volunteers.bp,
+        people.bp,
+        activity_types.bp,
+        timebank.bp,
+    )

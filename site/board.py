@@ -11,11 +11,12 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 import models
-from hamsayeh import auth, persian
+from hamsayeh import auth, persian, timebank
 from hamsayeh.cache import fragment_cache
 from hamsayeh.catalog import catalog
 from hamsayeh.forms import Form
 from hamsayeh.labels import KIND_LABELS, RESPONSE_LABELS, STATUS_LABELS, TIME_WINDOW_LABELS, URGENCY_LABELS
+from hamsayeh.templating import duration
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 
@@ -23,6 +24,8 @@ TEXT_MIN, TEXT_MAX, PLACE_MAX, QUERY_MAX = 10, 1000, 200, 60
 MESSAGE_MAX = 300
 # Entries kept per server process: a heading is about 1 KB, a page of posts about 10 KB.
 FRAGMENT_CACHE_SIZES = {"board-heading": 4096, "board-listing": 1024}
+# About how long a help takes, in minutes: what confirming it pays by default.
+ESTIMATES = (30, 60, 90, 120, 180, 240)
 # Who may file a post for a neighbor without a phone or an account.
 ON_BEHALF_ROLES = frozenset({"volunteer", "facilitator", "center_staff"})
 
@@ -111,8 +114,8 @@ def page_url(number):
 @auth.signed_in_only
 def new_post():
     kind = request.args.get("kind") if request.args.get("kind") in KIND_LABELS else "request"
-    form = Form(kind=kind, form_key=secrets.token_urlsafe(24), urgency="0", time_window="0")
-    return render_template("board/new.html", form=form, on_behalf=bool(g.roles & ON_BEHALF_ROLES), **board_labels())
+    form = Form(kind=kind, form_key=secrets.token_urlsafe(24), urgency="0", time_window="0", estimate_minutes="60")
+    return render_new_post(form)
 
 
 @bp.post("/new")
@@ -126,8 +129,17 @@ def create_post():
             abort(400)
         flash(_("Your post is on the board of %(name)s.", name=post.neighborhood.name))
         return redirect(url_for("board.show", post_id=post.id))
-    on_behalf = bool(g.roles & ON_BEHALF_ROLES)
-    return render_template("board/new.html", form=form, on_behalf=on_behalf, **board_labels()), 422
+    return render_new_post(form), 422
+
+
+def render_new_post(form):
+    return render_template(
+        "board/new.html",
+        form=form,
+        on_behalf=bool(g.roles & ON_BEHALF_ROLES),
+        estimate_options=[(str(minutes), duration(minutes)) for minutes in ESTIMATES],
+        **board_labels(),
+    )
 
 
 def validate_post(form):
@@ -153,6 +165,9 @@ def validate_post(form):
             form.error("needed_on", _l("Write the date like 1405/09/20, or leave it empty for any day."))
         elif needed_on < datetime.date.today():
             form.error("needed_on", _l("This date has passed. Choose today or a later day."))
+    estimate = small_number(form["estimate_minutes"] or "60", ESTIMATES)
+    if estimate is None:
+        form.error("estimate_minutes", _l("Choose about how long the help takes."))
     if len(form["place"]) > PLACE_MAX:
         form.error("place", _l("Write at most %(count)s letters for the place.", count=PLACE_MAX))
     neighborhood = g.user.neighborhood
@@ -181,6 +196,7 @@ def validate_post(form):
         "urgency": small_number(form["urgency"], models.HelpPost.URGENCIES) or 0,
         "needed_on": needed_on,
         "time_window": small_number(form["time_window"], models.HelpPost.TIME_WINDOWS) or 0,
+        "estimate_minutes": estimate,
         "neighborhood": neighborhood,
         "place": form["place"],
     }
@@ -211,6 +227,7 @@ def show(post_id):
         mine=mine,
         responses=responses,
         can_see_place=post.can_see_place(g.user),
+        help_minutes_options=[(0, _("None: it was a gift"))] + [(m, duration(m)) for m in models.HELP_MINUTES],
         **board_labels(),
     )
 
@@ -319,9 +336,26 @@ def done(response_id):
 @bp.post("/responses/<int:response_id>/confirm")
 @auth.signed_in_only
 def confirm(response_id):
+    """Confirm the help and pay the helper the hours chosen (none: a gift)."""
+    response = response_or_404(response_id)
+    if not is_helped_person(response):
+        abort(403)
     thank_you = persian.normalize(request.form.get("thank_you"))[:MESSAGE_MAX]
+    # The post's estimate, unless the helped person chose otherwise.
+    minutes = response.post.estimate_minutes
+    if "minutes" in request.form:
+        minutes = small_number(persian.normalize(request.form["minutes"]), (0, *models.HELP_MINUTES))
+    if minutes is None:
+        flash(_("Choose from the list how long the help took."))
+        return redirect(url_for("board.show", post_id=response.post_id))
     message = _("Thank you for confirming. The help is recorded as done.")
-    return change_response(response_id, is_helped_person, models.confirm_help, message, thank_you=thank_you)
+    try:
+        return change_response(
+            response_id, is_helped_person, models.confirm_help, message, thank_you=thank_you, minutes=minutes
+        )
+    except models.TransferError as error:
+        flash(timebank.floor_message(error.account) + " " + _("Choose fewer hours, or none."))
+        return redirect(url_for("board.show", post_id=response.post_id))
 
 
 def change_own_post(post_id, change, message):

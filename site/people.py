@@ -10,6 +10,7 @@ from hamsayeh import auth, persian
 from hamsayeh.forms import Form
 
 bp = Blueprint("people", __name__, url_prefix="/admin/people")
+CENTERS_SHOWN = 200
 
 
 def member_or_404(user_id):
@@ -42,7 +43,36 @@ def look_up():
 @auth.requires_role("admin")
 def show(user_id):
     member = member_or_404(user_id)
-    return render_template("people/show.html", member=member, roles=member.roles(), role_labels=auth.ROLE_LABELS)
+    return render_template(
+        "people/show.html",
+        member=member,
+        roles=member.roles(),
+        role_labels=auth.ROLE_LABELS,
+        centers=nearby_centers(member),
+    )
+
+
+def nearby_centers(member):
+    """Centers a staff member may be assigned to: those of their city."""
+    if member.neighborhood is None:
+        return list(models.Center.select().order_by(models.Center.name).limit(CENTERS_SHOWN))
+    return list(models.Center.within(models.city_of(member.neighborhood)).limit(CENTERS_SHOWN))
+
+
+@bp.post("/<int:user_id>/center")
+@auth.requires_role("admin")
+def save_center(user_id):
+    """Where a center staff member works: they look after its members."""
+    member = member_or_404(user_id)
+    chosen = persian.normalize(request.form.get("center"))
+    center = None
+    if chosen:
+        center = next((c for c in nearby_centers(member) if str(c.id) == chosen), None)
+        if center is None:
+            abort(400)
+    models.set_work_center(member, center, actor=g.user)
+    flash(_("The center where %(name)s works is saved.", name=member.name))
+    return redirect(url_for("people.show", user_id=member.id))
 
 
 @bp.post("/<int:user_id>/roles")

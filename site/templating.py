@@ -9,8 +9,10 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_decimal
 from flask import current_app, g
-from flask_babel import format_decimal, get_locale
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
 import models
 from hamsayeh import persian
@@ -28,7 +30,13 @@ def init_app(app):
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters.update(
-        digits=digits, number=number, jdate=jdate, jdatetime=jdatetime, local_name=local_name, jinput=jinput
+        digits=digits,
+        number=number,
+        jdate=jdate,
+        jdatetime=jdatetime,
+        local_name=local_name,
+        jinput=jinput,
+        duration=duration,
     )
     app.context_processor(page_context)
 
@@ -116,3 +124,16 @@ def local_name(item):
 def jinput(value):
     """A date as the Jalali text a form field shows."""
     return persian.format_jalali_input(value) if value else ""
+
+
+def duration(minutes):
+    """Minutes as hours and minutes, in the page's digits: ۲ ساعت و ۱۵ دقیقه."""
+    sign = "−" if minutes < 0 else ""
+    hours, rest = divmod(abs(minutes), 60)
+    if hours and rest:
+        text = _("%(hours)s h %(minutes)s min", hours=hours, minutes=rest)
+    elif hours:
+        text = _("%(hours)s h", hours=hours)
+    else:
+        text = _("%(minutes)s min", minutes=rest)
+    return sign + digits(text)

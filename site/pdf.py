@@ -1,0 +1,42 @@
+"""The one PDF renderer of the site: a template rendered to HTML, then to a PDF
+by WeasyPrint, in Persian with the Vazirmatn font that the project installs
+itself (`make assets` copies it out of the pinned npm package into
+static/fonts), never a font that only happens to be on one machine."""
+
+from pathlib import Path
+
+from flask import current_app, render_template
+
+FONTS = ("Vazirmatn-Regular.ttf", "Vazirmatn-Bold.ttf")
+
+
+class MissingFont(RuntimeError):
+    pass
+
+
+def fonts_folder():
+    folder = Path(current_app.static_folder) / "fonts"
+    missing = [name for name in FONTS if not (folder / name).is_file()]
+    if missing:
+        raise MissingFont(f"{', '.join(missing)} not in {folder}: run `make assets` to install the fonts")
+    return folder
+
+
+def render(template, **context):
+    """The PDF's bytes."""
+    # Imported on first use (about 0.7 s), then kept by the worker.
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    folder = fonts_folder()
+    html = render_template(template, fonts=folder.as_uri() + "/", **context)
+    return weasyprint.HTML(string=html, base_url=str(folder)).write_pdf(font_config=FontConfiguration())
+
+
+def response(template, filename, **context):
+    """A PDF download for the browser."""
+    return current_app.response_class(
+        render(template, **context),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
