@@ -1032,9 +1032,6 @@ def transfer(source, target, minutes, made_by, kind="manual", reason="", form_ke
         raise TransferError("amount")
     try:
         with write_transaction():
-            existing = _same_transfer(form_key, response, reverses)
-            if existing is not None:
-                return existing
             if not isinstance(db.obj, SqliteDatabase):
                 ids = sorted((source.id, target.id))
                 list(
@@ -1043,6 +1040,11 @@ def transfer(source, target, minutes, made_by, kind="manual", reason="", form_ke
                     .order_by(TimeAccount.id)
                     .for_update()
                 )
+            # Looked for only once the accounts are locked: a double submit
+            # waits for the first and then finds it.
+            existing = _same_transfer(form_key, response, reverses)
+            if existing is not None:
+                return existing
             debited = (
                 TimeAccount.update(balance=TimeAccount.balance - minutes)
                 .where(TimeAccount.id == source.id, TimeAccount.balance - minutes >= TimeAccount.floor)

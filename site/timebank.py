@@ -228,7 +228,7 @@ def summary(area_id):
         )
     )
     pool = models.TimeAccount.get_or_none(models.TimeAccount.area == area)
-    return render_template("timebank/summary.html", area=area, lines=lines, month=start, pool=pool)
+    return render_template("timebank/summary.html", area=area, lines=lines, month=start.togregorian(), pool=pool)
 
 
 # --- Center staff -----------------------------------------------------------------
@@ -282,7 +282,7 @@ def account(account_id):
     account = managed_account_or_404(account_id)
     with models.write_transaction():
         models.record_audit("time.account_viewed", actor=g.user, subject=f"time_account:{account.id}")
-    return render_account(account, Form(floor=str(account.floor // 60), pool_pays="1" if account.pool_pays else ""))
+    return render_account(account, Form(floor=str(-account.floor // 60), pool_pays="1" if account.pool_pays else ""))
 
 
 def render_account(account, form, status=200):

@@ -6,11 +6,13 @@ import io
 import re
 import uuid
 
+import jdatetime
 import peewee
 import pytest
 from pypdf import PdfReader
 
 import models
+from hamsayeh import persian
 from tests.conftest import sign_in, submit
 from tests.pages import check_page
 from tests.test_board import make_post
@@ -197,6 +199,11 @@ def test_the_neighborhoods_summary_counts_hours_by_kind_without_names(client, pe
     models.confirm_help(response, people["resident"], minutes=120)
     html = check_page(client.get(f"/time/areas/{places['District 1'].id}"))
     assert "خرید و کارهای بیرون" in html and "۲ ساعت" in html
+    today = jdatetime.date.today()
+    with client.application.test_request_context():
+        first_day = jdatetime.date(today.year, today.month, 1).togregorian()
+        month_start = persian.to_persian_digits(persian.jalali_date(first_day))
+    assert month_start in html
     assert "کاربر" not in html  # no member's name
     html = check_page(client.get(f"/time/areas/{places['District 12'].id}"))
     assert "خرید و کارهای بیرون" not in html

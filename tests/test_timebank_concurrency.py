@@ -1,0 +1,169 @@
+"""Many transfers at the same moment through the real server: gunicorn with
+four worker processes on the test database (SQLite, or PostgreSQL when the
+suite runs on it). No account passes its floor, no update is lost, a double
+submit pays once, a worker killed mid-run loses nothing, and afterwards every
+balance agrees with the ledger."""
+
+import http.cookiejar
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+import models
+from tests.conftest import CSRF_PATTERN, PIN
+
+ROOT = Path(__file__).resolve().parents[1]
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+WORKERS = 4
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(app, db):
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=app.config["DATABASE_URL"], SECRET_KEY=app.config["SECRET_KEY"])
+    env.pop("HAMSAYEH_ENV", None)
+    process = subprocess.Popen(
+        [GUNICORN, "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--timeout", "60", "app:create_app()"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("gunicorn did not start")
+        yield base, process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class Member:
+    """A member's browser: their own cookies and form token."""
+
+    def __init__(self, base, user):
+        self.base, self.user = base, user
+        jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirects)
+        token = self.token("/account/sign-in")
+        assert self.post("/account/sign-in", {"phone": user.phone, "pin": PIN, "csrf_token": token}) == 302
+        self.csrf = self.token("/time/send")
+
+    def token(self, path):
+        with self.opener.open(self.base + path, timeout=30) as response:
+            return CSRF_PATTERN.search(response.read().decode()).group(1)
+
+    def post(self, path, data):
+        request = urllib.request.Request(self.base + path, data=urllib.parse.urlencode(data).encode())
+        try:
+            with self.opener.open(request, timeout=60) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    def send(self, to, minutes, key):
+        data = {"phone": to.phone, "minutes": str(minutes), "reason": "هم‌زمان", "form_key": key}
+        return self.post("/time/send", {**data, "csrf_token": self.csrf})
+
+
+def members(base, places, count):
+    users = [
+        models.create_user(f"0913000{i:04d}", f"همسایه {i}", PIN, neighborhood=places["Tajrish"]) for i in range(count)
+    ]
+    return [Member(base, user) for user in users]
+
+
+def ledger_agrees():
+    wrong, total = models.verify_ledger()
+    assert wrong == [] and total == 0
+    below = models.TimeAccount.select().where(models.TimeAccount.balance < models.TimeAccount.floor).count()
+    assert below == 0
+
+
+def test_concurrent_spends_never_pass_the_floor(server, places):
+    base, _process = server
+    spender, receiver = members(base, places, 2)
+    floor = -models.DEFAULT_FLOOR
+    # Twice what the floor allows, all at once: exactly half succeed.
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(lambda _: spender.send(receiver.user, 60, uuid.uuid4().hex), range(2 * floor // 60)))
+    assert statuses.count(302) == floor // 60 and statuses.count(422) == floor // 60
+    assert models.member_account(spender.user).balance == -floor
+    assert models.member_account(receiver.user).balance == floor
+    ledger_agrees()
+
+
+def test_a_crowd_of_transfers_with_double_submits_and_a_killed_worker(server, places):
+    base, process = server
+    crowd = members(base, places, 8)
+    rng = random.Random(1405)
+    orders = [(rng.choice(crowd), rng.choice(crowd), rng.randrange(15, 151), uuid.uuid4().hex) for _ in range(160)]
+    orders = [order for order in orders if order[0] is not order[1]]
+    outcomes = {}
+    lock = threading.Lock()
+
+    def place(order):
+        source, target, minutes, key = order
+        try:
+            status = source.send(target.user, minutes, key)
+        except OSError:
+            status = None  # the worker died under this request
+        with lock:
+            outcomes.setdefault(key, []).append(status)
+
+    def kill_a_worker():
+        time.sleep(0.5)
+        workers = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+        os.kill(int(workers[0]), signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_a_worker)
+    killer.start()
+    # Every order twice at the same moment, like a double tap on a slow phone.
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(place, [order for order in orders for _ in range(2)]))
+    killer.join()
+    # Whatever the dead worker was doing is either done or not: sending the
+    # same form again settles it, and never pays twice.
+    for order in orders:
+        if None in outcomes[order[3]]:
+            place(order)
+    paid = {t.form_key: t for t in models.TimeTransfer.select()}
+    for source, target, minutes, key in orders:
+        if 302 in outcomes[key]:
+            made = paid[key]
+            assert (made.minutes, made.source.user_id, made.target.user_id) == (minutes, source.user.id, target.user.id)
+        else:
+            assert key not in paid and 422 in outcomes[key]
+    assert len(paid) == sum(1 for key, statuses in outcomes.items() if 302 in statuses)
+    ledger_agrees()
