@@ -10,6 +10,7 @@ import datetime
 import hashlib
 import hmac
 import json
+import os
 from collections import namedtuple
 from urllib.parse import urlparse
 
@@ -909,9 +910,21 @@ def report_post(post, reporter, reason):
 # --- Time bank ----------------------------------------------------------------
 
 MINUTES_PER_HOUR = 60
-# A member may owe this many minutes at most, unless staff lower their floor.
-DEFAULT_FLOOR = -10 * MINUTES_PER_HOUR
+
+
+def _floor_hours(text):
+    if not text.isdigit() or not 0 <= int(text) <= 100:
+        raise ValueError(f"HAMSAYEH_TIME_FLOOR_HOURS must be a whole number of hours from 0 to 100, not {text!r}")
+    return int(text)
+
+
+# A new member may owe this many minutes at most (10 hours unless the
+# installation says otherwise); staff lower the floor of one account.
+DEFAULT_FLOOR = -_floor_hours(os.environ.get("HAMSAYEH_TIME_FLOOR_HOURS", "10")) * MINUTES_PER_HOUR
 LOWEST_FLOOR = -100 * MINUTES_PER_HOUR
+# A center thanks volunteers of its programs with hours before members give
+# any to it: it may owe this much.
+CENTER_FLOOR = -100 * MINUTES_PER_HOUR
 # One transfer by hand, and one help, move at most this much.
 MAX_TRANSFER = 40 * MINUTES_PER_HOUR
 HELP_MINUTES = (15, 30, 45, 60, 90, 120, 150, 180, 240, 300, 360, 480)
@@ -1007,7 +1020,7 @@ def member_account(user, create=True):
 
 
 def center_account(center, create=True):
-    return _account(TimeAccount.center, center, create, kind="center")
+    return _account(TimeAccount.center, center, create, kind="center", floor=CENTER_FLOOR)
 
 
 def pool_area(neighborhood):

@@ -147,4 +147,41 @@ def seed():
                 user, user.neighborhood, activities, weekdays=127, time_slots=7, reach=reach, missions=7
             )
         volunteers += 1
-    return {"areas": areas, "centers": centers, "people": people, "posts": posts, "volunteers": volunteers}
+    transfers = seed_time_bank()
+    return {
+        "areas": areas,
+        "centers": centers,
+        "people": people,
+        "posts": posts,
+        "volunteers": volunteers,
+        "time transfers": transfers,
+    }
+
+
+def seed_time_bank():
+    """A finished help paid in hours, a gift to the district's pool, and a
+    center thanking a volunteer; the center's staff member works there."""
+    staff = models.User.by_phone("09120000004")
+    if staff.work_center_id is None:
+        center = models.Center.select().where(models.Center.area == staff.neighborhood).first()
+        if center is not None:
+            models.set_work_center(staff, center, actor=models.User.by_phone("09120000007"))
+            staff = models.User.by_phone(staff.phone)
+    post = models.HelpPost.get(models.HelpPost.form_key == "demo-2")
+    helper = models.User.by_phone("09120000002")
+    if not models.HelpResponse.select().where(models.HelpResponse.post == post).exists():
+        response = models.respond_to_post(post, helper, "جمعه صبح با ابزار می‌آیم.")
+        models.accept_response(response, post.author)
+        models.mark_done(models.HelpResponse.get_by_id(response.id), helper)
+        models.confirm_help(models.HelpResponse.get_by_id(response.id), post.author, "دستتان درد نکند.", minutes=90)
+    giver = models.User.by_phone("09120000001")
+    pool = models.pool_account(models.pool_area(giver.neighborhood))
+    models.transfer(
+        models.member_account(giver), pool, 60, giver, reason="برای همسایه‌های سالمند", form_key="demo-time-1"
+    )
+    if staff.work_center_id is not None:
+        volunteer = models.User.by_phone("09120000009")
+        center = models.center_account(staff.work_center)
+        reason = "سپاس برای برنامهٔ کتاب‌خوانی کودکان"
+        models.transfer(center, models.member_account(volunteer), 120, staff, reason=reason, form_key="demo-time-2")
+    return models.TimeTransfer.select().count()

@@ -110,12 +110,35 @@ def index():
 @bp.get("/send")
 @auth.signed_in_only
 def send_form():
-    return render_template("timebank/send.html", form=new_form(), account=models.member_account(g.user, create=False))
+    account = models.member_account(g.user, create=False)
+    return render_template("timebank/send.html", form=new_form(), account=account, center=None)
 
 
 @bp.post("/send")
 @auth.signed_in_only
 def send():
+    return send_hours(lambda: models.member_account(g.user), None)
+
+
+@bp.get("/center/send")
+@auth.requires_role("center_staff")
+def center_send_form():
+    center = staff_center() or abort(404)
+    account = models.center_account(center, create=False)
+    return render_template("timebank/send.html", form=new_form(), account=account, center=center)
+
+
+@bp.post("/center/send")
+@auth.requires_role("center_staff")
+def center_send():
+    """Staff send the center's hours, for example to thank its volunteers."""
+    center = staff_center() or abort(404)
+    return send_hours(lambda: models.center_account(center), center)
+
+
+def send_hours(source, center):
+    """Hours by hand to a member, from `source()`: the member's own account, or
+    the center's when `center` is given."""
     form = Form(request.form)
     keep_form_key(form)
     phone = form.phone()
@@ -127,24 +150,26 @@ def send():
     minutes = read_minutes(form)
     reason = read_reason(form, required=True)
     if form.ok:
-        made = send_from_mine(form, lambda: models.member_account(recipient), minutes, reason)
+        made = transfer_from(form, source, lambda: models.member_account(recipient), minutes, reason)
         if made is not None:
             flash(_("%(amount)s sent to %(name)s.", amount=duration(made.minutes), name=made.target.owner_name))
-            return redirect(url_for("timebank.index"))
-    account = models.member_account(g.user, create=False)
-    return render_template("timebank/send.html", form=form, account=account), 422
+            return redirect(url_for("timebank.center_accounts" if center else "timebank.index"))
+    if center is None:
+        account = models.member_account(g.user, create=False)
+    else:
+        account = models.center_account(center, create=False)
+    return render_template("timebank/send.html", form=form, account=account, center=center), 422
 
 
-def send_from_mine(form, target, minutes, reason):
-    """The transfer from the member's own account to `target()` (accounts are
-    made only now, when the form is right), or None with the reason written
-    beside the amount."""
-    source = models.member_account(g.user)
+def transfer_from(form, source, target, minutes, reason):
+    """The transfer from `source()` to `target()` (accounts are made only now,
+    when the form is right), or None with the reason beside the amount."""
+    paying = source()
     try:
-        return models.transfer(source, target(), minutes, g.user, reason=reason, form_key=form["form_key"])
+        return models.transfer(paying, target(), minutes, g.user, reason=reason, form_key=form["form_key"])
     except models.TransferError as error:
         if error.reason == "floor":
-            form.error("minutes", floor_message(models.TimeAccount.get_by_id(source.id)))
+            form.error("minutes", floor_message(models.TimeAccount.get_by_id(paying.id)))
         else:
             form.error("minutes", TRANSFER_ERRORS[error.reason] % {"most": models.MAX_TRANSFER})
         return None
@@ -178,7 +203,7 @@ def give():
     keep_form_key(form)
     minutes = read_minutes(form)
     reason = read_reason(form, required=False) or _("A gift to the community pool")
-    if form.ok and send_from_mine(form, my_pool, minutes, reason) is not None:
+    if form.ok and transfer_from(form, lambda: models.member_account(g.user), my_pool, minutes, reason) is not None:
         flash(_("Thank you. %(amount)s went to the pool of %(name)s.", amount=duration(minutes), name=pool.area.name))
         return redirect(url_for("timebank.index"))
     account = models.member_account(g.user, create=False)

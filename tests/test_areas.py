@@ -73,5 +73,6 @@ def test_demo_data_is_believable_and_seeding_twice_adds_nothing(db):
     assert models.Center.select().count() >= 10
     roles = {row.role for row in models.UserRole.select()}
     assert roles == set(models.ROLES)
+    assert first["time transfers"] == 3 and models.verify_ledger() == ([], 0)
     for area in models.Area.select():
         assert "ي" not in area.name and "ك" not in area.name

@@ -64,6 +64,8 @@ ROUTES = {
     ("GET", "/time/statement.pdf"),
     ("GET", "/time/areas/<int:area_id>"),
     ("GET", "/time/center"),
+    ("GET", "/time/center/send"),
+    ("POST", "/time/center/send"),
     ("GET", "/time/accounts/<int:account_id>"),
     ("POST", "/time/accounts/<int:account_id>/floor"),
     ("POST", "/time/transfers/<int:transfer_id>/reverse"),

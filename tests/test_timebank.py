@@ -305,3 +305,24 @@ def test_the_ledger_check_finds_a_balance_that_drifted(db, people):
     account = models.member_account(people["resident"])
     models.TimeAccount.update(balance=5).where(models.TimeAccount.id == account.id).execute()
     assert models.verify_ledger() == ([account.id], 5)
+
+
+def test_center_staff_thank_a_volunteer_with_the_centers_hours(client, people, places):
+    staff = people["center_staff"]
+    sign_in(client, staff.phone)
+    assert client.get("/time/center/send").status_code == 404  # not assigned to a center yet
+    staff.work_center = make_center(places)
+    staff.save()
+    html = check_page(client.get("/time/center/send"))
+    data = {
+        "phone": people["volunteer"].phone,
+        "minutes": "120",
+        "reason": "برنامهٔ کتاب‌خوانی",
+        "form_key": form_key(html),
+    }
+    assert submit(client, "/time/center/send", "/time/center/send", data).status_code == 302
+    center = models.center_account(staff.work_center)
+    assert center.balance == -120 and balance(people["volunteer"]) == 120
+    sign_in(client, people["volunteer"].phone)
+    assert client.get("/time/center/send").status_code == 403
+    ledger_is_sound()
