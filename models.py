@@ -697,10 +697,11 @@ def confirm_help(response, actor, thank_you="", minutes=0):
     """Confirm the help and pay the helper `minutes` (none: a gift), all or
     nothing: when the payment cannot be made, the help stays unconfirmed."""
     helper = response.responder_id if response.post.kind == "request" else response.post.author_id
+    accounts = help_accounts(response) if minutes else None
     with write_transaction():
         _move_response(response, actor, ("accepted", "done"), "confirmed", "confirmed", helper, thank_you=thank_you)
         if minutes:
-            pay_for_help(response, minutes, actor)
+            pay_for_help(response, minutes, actor, *accounts)
 
 
 # --- Volunteers and matching ---------------------------------------------------
@@ -1107,17 +1108,24 @@ def reverse_transfer(original, made_by, reason):
     )
 
 
-def pay_for_help(response, minutes, made_by):
-    """Pay the helper of a confirmed answer (part of confirming it). The helped
-    member pays, or their district's community pool: for a neighbor filed for
-    without an account, and for members whom staff let the pool pay for, as
-    long as the pool has the minutes."""
+def help_accounts(response):
+    """Who pays for `response` (in the order tried) and who is paid. The
+    helped member pays, or their district's community pool: for a neighbor
+    filed for without an account, and first for members whom staff let the
+    pool pay for. Accounts are made here, before the payment's transaction,
+    so that a refused payment leaves them in place."""
     post = response.post
     helper = member_account(User.get_by_id(response.responder_id if post.kind == "request" else post.author_id))
     pool = pool_account(pool_area(post.neighborhood))
     helped = None if post.on_behalf_name else member_account(User.get_by_id(post.helped_person(response)))
     payers = [pool] if helped is None else [pool, helped] if helped.pool_pays else [helped]
-    reason = post.activity_type.name
+    return payers, helper
+
+
+def pay_for_help(response, minutes, made_by, payers, helper):
+    """Pay the helper of a confirmed answer (part of confirming it): the first
+    of `payers` that stays above its floor pays."""
+    reason = response.post.activity_type.name
     for payer in payers[:-1]:
         try:
             return transfer(payer, helper, minutes, made_by, kind="help", reason=reason, response=response)

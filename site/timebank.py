@@ -36,6 +36,10 @@ TRANSFER_ERRORS = {
 
 
 def floor_message(account):
+    """Why a transfer from `account` was refused, with its current balance."""
+    account = models.TimeAccount.get_by_id(account.id)
+    if account.kind == "pool":
+        return _("The community pool has only %(balance)s.", balance=duration(account.balance))
     return _(
         "This would take the account below its floor of %(floor)s. The balance is %(balance)s.",
         floor=duration(account.floor),
@@ -169,7 +173,7 @@ def transfer_from(form, source, target, minutes, reason):
         return models.transfer(paying, target(), minutes, g.user, reason=reason, form_key=form["form_key"])
     except models.TransferError as error:
         if error.reason == "floor":
-            form.error("minutes", floor_message(models.TimeAccount.get_by_id(paying.id)))
+            form.error("minutes", floor_message(paying))
         else:
             form.error("minutes", TRANSFER_ERRORS[error.reason] % {"most": models.MAX_TRANSFER})
         return None
@@ -333,7 +337,8 @@ def save_floor(account_id):
         try:
             models.set_floor(account, -int(text) * 60, form["pool_pays"] == "1", g.user)
         except models.TransferError:
-            form.error("floor", floor_message(account))
+            owed = duration(-models.TimeAccount.get_by_id(account.id).balance)
+            form.error("floor", _("This member owes %(owed)s already: write at least that many hours.", owed=owed))
     if not form.ok:
         return render_account(account, form, 422)
     flash(_("The account's floor is saved."))

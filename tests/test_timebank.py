@@ -326,3 +326,35 @@ def test_center_staff_thank_a_volunteer_with_the_centers_hours(client, people, p
     sign_in(client, people["volunteer"].phone)
     assert client.get("/time/center/send").status_code == 403
     ledger_is_sound()
+
+
+def test_a_floor_above_what_a_member_owes_is_refused(client, people, places):
+    staff = people["center_staff"]
+    staff.work_center = make_center(places)
+    staff.save()
+    resident = models.member_account(people["resident"])
+    models.transfer(resident, models.member_account(people["volunteer"]), 300, people["resident"])
+    sign_in(client, staff.phone)
+    page = f"/time/accounts/{resident.id}"
+    html = check_page(submit(client, page, f"{page}/floor", {"floor": "2"}), status=422)
+    assert "۵ ساعت" in html and 'id="f-floor-error"' in html
+    assert models.TimeAccount.get_by_id(resident.id).floor == models.DEFAULT_FLOOR
+
+
+def test_an_empty_pool_says_so_when_it_cannot_pay(client, people, places):
+    staff = people["center_staff"]
+    filed = make_post(
+        staff,
+        places["Tajrish"],
+        "آقای کاظمی برای خرید نان همراه می‌خواهد",
+        filed_by=staff,
+        on_behalf_name="آقای کاظمی",
+        on_behalf_contact="مرکز تجریش",
+    )
+    answer = models.respond_to_post(filed, people["volunteer"])
+    models.accept_response(answer, staff)
+    sign_in(client, staff.phone)
+    reply = confirm(client, models.HelpResponse.get_by_id(answer.id), minutes="60")
+    assert "صندوق محله فقط" in client.get(reply.location).get_data(as_text=True)
+    confirm(client, models.HelpResponse.get_by_id(answer.id), minutes="0")
+    assert models.HelpResponse.get_by_id(answer.id).status == "confirmed"
