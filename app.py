@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import hamsayeh
 import models
-from hamsayeh import auth, cli, errors, templating
+from hamsayeh import auth, cli, errors, sms, templating
 
 LANGUAGES = ("fa", "en")
 DEFAULT_DATABASE = "sqlite:///{instance}/hamsayeh.sqlite3"
@@ -60,6 +60,7 @@ def create_app(config=None):
     cli.init_app(app)
     for blueprint in hamsayeh.blueprints():
         app.register_blueprint(blueprint)
+    sms.init_app(app)
     app.after_request(_security_headers)
     app.after_request(_compress)
     return app

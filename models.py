@@ -1232,6 +1232,64 @@ def area_time_summary(area, start, end):
     )
 
 
+# --- Simple flows: call-backs and SMS --------------------------------------------
+
+
+class CallbackRequest(BaseModel):
+    """ "Call me back": a phone number (or a name and a center) that staff or a
+    facilitator calls back; from the simple pages, an SMS or a kiosk."""
+
+    SOURCES = ("web", "sms")
+    STATUSES = ("open", "called", "closed")
+
+    phone = CharField(max_length=11, default="")
+    name = CharField(max_length=80, default="")
+    center = ForeignKeyField(Center, null=True, on_delete="SET NULL")
+    neighborhood = ForeignKeyField(Area, null=True, on_delete="SET NULL")
+    activity_type = ForeignKeyField(ActivityType, null=True, on_delete="SET NULL")
+    user = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    source = CharField(max_length=5, default="web", constraints=[Check("source IN ('web', 'sms')")])
+    status = CharField(max_length=10, default="open", constraints=[Check("status IN ('open', 'called', 'closed')")])
+    form_key = CharField(max_length=64, null=True, unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        constraints = (Check("phone <> '' OR (name <> '' AND center_id IS NOT NULL)"),)
+        indexes = ((("status", "created_at"), False),)
+
+
+def request_callback(form_key=None, **fields):
+    """A call-back request; the same form sent twice makes one."""
+    try:
+        with write_transaction():
+            return CallbackRequest.create(form_key=form_key, **fields)
+    except IntegrityError:
+        found = CallbackRequest.get_or_none(CallbackRequest.form_key == form_key) if form_key else None
+        if found is None:
+            raise
+        return found
+
+
+class SmsMessage(BaseModel):
+    """An SMS that came in from the gateway, or one waiting in the outbox."""
+
+    DIRECTIONS = ("in", "out")
+    STATUSES = ("received", "queued", "sent")
+
+    direction = CharField(max_length=3, constraints=[Check("direction IN ('in', 'out')")])
+    phone = CharField(max_length=11)
+    body = CharField(max_length=480)
+    status = CharField(max_length=10, constraints=[Check("status IN ('received', 'queued', 'sent')")])
+    callback = ForeignKeyField(CallbackRequest, null=True, on_delete="SET NULL")
+    # The gateway's id of an incoming message: a retried delivery is one message.
+    gateway_id = CharField(max_length=64, null=True, unique=True)
+    created_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("direction", "phone", "created_at"), False), (("direction", "status"), False))
+
+
 MODELS = (
     Revision,
     Area,
@@ -1250,4 +1308,6 @@ MODELS = (
     VolunteerActivity,
     TimeAccount,
     TimeTransfer,
+    CallbackRequest,
+    SmsMessage,
 )

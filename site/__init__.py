@@ -6,7 +6,7 @@ standard library's own `site` module takes the folder's name."""
 
 def blueprints():
     """Every blueprint the application registers, in order."""
-    from hamsayeh import accounts, activity_types, areas, board, inbox, main, people, timebank, volunteers
+    from hamsayeh import accounts, activity_types, areas, board, inbox, main, people, simple, sms, timebank, volunteers
 
     return (
         main.bp,
@@ -18,4 +18,6 @@ def blueprints():
         people.bp,
         activity_types.bp,
         timebank.bp,
+        simple.bp,
+        sms.bp,
     )

@@ -59,7 +59,8 @@ def start_session():
         result = models.sign_in(phone, pin, _client_address())
         if result.user is not None:
             auth.start_session(result.user)
-            return redirect(auth.safe_next(form["next"]))
+            # A member who chose the simple pages lands on them.
+            return redirect(auth.safe_next(form["next"], "simple.home" if result.user.simple_mode else "main.home"))
         if result.wait_seconds:
             minutes = max(1, round(result.wait_seconds / 60))
             form.error(

@@ -69,6 +69,23 @@ ROUTES = {
     ("GET", "/time/accounts/<int:account_id>"),
     ("POST", "/time/accounts/<int:account_id>/floor"),
     ("POST", "/time/transfers/<int:transfer_id>/reverse"),
+    ("GET", "/simple/"),
+    ("GET", "/simple/need"),
+    ("POST", "/simple/need"),
+    ("GET", "/simple/need/when"),
+    ("GET", "/simple/need/reach"),
+    ("GET", "/simple/need/check"),
+    ("GET", "/simple/need/sent/<int:post_id>"),
+    ("GET", "/simple/call-me"),
+    ("POST", "/simple/call-me"),
+    ("GET", "/simple/call-me/sent"),
+    ("GET", "/simple/help-out"),
+    ("GET", "/simple/help-out/days"),
+    ("POST", "/simple/help-out"),
+    ("GET", "/simple/near"),
+    ("GET", "/simple/mine"),
+    ("POST", "/simple/mode"),
+    ("POST", "/sms/incoming"),
 }
 
 
