@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export FLASK_APP := app
 
-.PHONY: run test install install-test assets translations lint pytest-sqlite pytest-postgres bench
+.PHONY: run test install install-test assets speech translations lint pytest-sqlite pytest-postgres bench
 
 ## Install, migrate, load the demo data (once; again adds nothing) and serve http://127.0.0.1:5000
 run: install
@@ -20,9 +20,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-install: $(BIN)/python assets
+install: $(BIN)/python assets speech
 	$(BIN)/pip install -q -e .
 	$(MAKE) translations
+
+## Listen on the simple pages: Persian speech from espeak-ng, compressed by opusenc (Debian's packages)
+speech:
+	@command -v espeak-ng >/dev/null && command -v opusenc >/dev/null || { \
+		echo "Installing espeak-ng and opus-tools from Debian's packages"; \
+		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends espeak-ng opus-tools; }
 
 install-test: install
 	$(BIN)/pip install -q -e '.[test]'

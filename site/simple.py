@@ -5,11 +5,19 @@ step, nothing timed and nothing that moves. Every answer travels in the
 address, so each step is a plain link and works without JavaScript; the last
 step is one form that makes the same request as the neighborhood board."""
 
+import hashlib
+import html
+import re
 import secrets
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
 
 import models
 from hamsayeh import auth, persian
@@ -319,3 +327,61 @@ def set_mode():
         g.user.save()
     response = redirect(url_for("simple.home" if simple else "main.home"))
     return auth.remember_cookie(response, auth.PREFERENCES_COOKIE, prefs.to_cookie())
+
+
+# --- Listen -------------------------------------------------------------------------
+
+SPEECH_MAX = 600
+SPOKEN = re.compile(r"<h1>(.*?)</h1>|<span>(.*?)</span>|<p class=\"big\">(.*?)</p>", re.S)
+TAGS = re.compile(r"<[^>]+>")
+
+
+def speech_text(question_html):
+    """What Listen says: the page's question, its choices and its main answer."""
+    parts = [next(part for part in found if part) for found in SPOKEN.findall(str(question_html))]
+    text = ". ".join(html.unescape(TAGS.sub("", part)).strip() for part in parts)
+    return text[:SPEECH_MAX]
+
+
+def speech_signer():
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="speech")
+
+
+def listen_url(question_html):
+    """A link to the page's words as speech, signed: the site speaks only its own words."""
+    text = speech_text(question_html)
+    return url_for("simple.listen", token=speech_signer().dumps(text)) if text else None
+
+
+@bp.get("/listen/<token>.ogg")
+def listen(token):
+    """The words, spoken in Persian by espeak-ng and compressed to Opus (about
+    12 kbit/s), made on the first request and kept on disk: audio only on
+    demand, a few kilobytes, cached by the phone for a year."""
+    try:
+        text = speech_signer().loads(token)
+    except BadSignature:
+        abort(404)
+    folder = Path(current_app.instance_path) / "speech"
+    audio = folder / f"{hashlib.sha256(text.encode()).hexdigest()}.ogg"
+    if not audio.exists():
+        espeak, opusenc = shutil.which("espeak-ng"), shutil.which("opusenc")
+        if not (espeak and opusenc):
+            abort(503)
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as work:
+            wav, ogg = Path(work) / "speech.wav", Path(work) / "speech.ogg"
+            # No shell; the words are the site's own (signed) and come after "--".
+            speak = [espeak, "-v", "fa", "-s", "140", "-w", wav, "--", text]
+            subprocess.run(speak, check=True, timeout=30)  # noqa: S603
+            subprocess.run([opusenc, "--quiet", "--speech", "--bitrate", "12", wav, ogg], check=True, timeout=30)  # noqa: S603
+            # Moved in one step: a reader never sees half a file.
+            ogg.replace(audio)
+    response = send_file(audio, mimetype="audio/ogg", max_age=365 * 24 * 3600, conditional=True)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+@bp.app_template_global()
+def page_speech(question_html):
+    return listen_url(question_html)

@@ -6,6 +6,7 @@ import re
 import pytest
 
 import models
+from hamsayeh import simple
 from tests.conftest import sign_in, submit
 from tests.pages import check_page
 
@@ -158,3 +159,21 @@ def test_simple_mode_is_a_preference_that_decides_where_a_member_lands(client, p
     submit(client, "/simple/", "/simple/mode", {"simple": ""})
     assert not models.User.get_by_id(resident.id).simple_mode
     assert sign_in(client, resident.phone).location == "/"
+
+
+def test_every_simple_page_can_be_listened_to_in_persian(app, client, people, places):
+    sign_in(client, people["resident"].phone)
+    for path in ("/simple/", "/simple/need", "/simple/need/when?type=food", "/simple/call-me", "/simple/mine"):
+        html = simple_page(client.get(path))
+        link = re.search(r'class="listen" href="([^"]+)"', html).group(1)
+        audio = client.get(link)
+        assert audio.status_code == 200 and audio.mimetype == "audio/ogg" and audio.data[:4] == b"OggS"
+        assert "immutable" in audio.headers["Cache-Control"]
+        assert len(audio.data) < 40 * 1024  # a few seconds at 12 kbit/s
+    with app.app_context():
+        words = simple.speech_signer().loads(link.rsplit("/", 1)[1].removesuffix(".ogg"))
+    assert "درخواست‌های من" in words
+    # Only the site's own words are spoken.
+    forged = link[:-8] + ("A" if link[-5] != "A" else "B") + link[-7:]
+    assert client.get(forged).status_code == 404
+    assert client.get("/simple/listen/anything.ogg").status_code == 404

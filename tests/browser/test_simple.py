@@ -70,9 +70,11 @@ def test_a_senior_asks_for_help_with_the_keyboard_alone_and_no_javascript(site_w
     assert "خرید و کارهای بیرون" in site.text()
 
 
-def test_a_guest_asks_to_be_called_back(site, places):
+def test_a_guest_listens_and_asks_to_be_called_back(site, places):
     site.visit("/simple/")
     check(site)
+    audio = site.page.request.get(site.page.get_attribute("a.listen", "href"))
+    assert audio.ok and audio.headers["content-type"] == "audio/ogg" and audio.body()[:4] == b"OggS"
     site.follow("/simple/call-me")
     check(site)
     site.fill("phone", "۰۹۱۲۱۲۳۴۵۶۷")
