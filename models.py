@@ -289,6 +289,15 @@ def change_pin(user, new_pin):
         record_audit("account.pin_changed", actor=user, subject=f"user:{user.id}")
 
 
+def reset_pin(user, new_pin, actor):
+    """A PIN set for the member by staff at a center or their facilitator; it
+    ends every session of the account."""
+    with write_transaction():
+        user.set_pin(new_pin)
+        user.save()
+        record_audit("account.pin_reset", actor=actor, subject=f"user:{user.id}")
+
+
 def set_work_center(user, center, actor):
     with write_transaction():
         User.update(work_center=center).where(User.id == user.id).execute()

@@ -6,7 +6,20 @@ standard library's own `site` module takes the folder's name."""
 
 def blueprints():
     """Every blueprint the application registers, in order."""
-    from hamsayeh import accounts, activity_types, areas, board, inbox, main, people, simple, sms, timebank, volunteers
+    from hamsayeh import (
+        accounts,
+        activity_types,
+        areas,
+        board,
+        desk,
+        inbox,
+        main,
+        people,
+        simple,
+        sms,
+        timebank,
+        volunteers,
+    )
 
     return (
         main.bp,
@@ -20,4 +33,5 @@ def blueprints():
         timebank.bp,
         simple.bp,
         sms.bp,
+        desk.bp,
     )

@@ -85,7 +85,11 @@ ROUTES = {
     ("GET", "/simple/near"),
     ("GET", "/simple/mine"),
     ("POST", "/simple/mode"),
+    ("GET", "/simple/listen/<token>.ogg"),
     ("POST", "/sms/incoming"),
+    ("GET", "/desk/"),
+    ("POST", "/desk/"),
+    ("POST", "/desk/<int:user_id>/pin"),
 }
 
 

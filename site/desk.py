@@ -1,0 +1,70 @@
+"""The help desk of a center or a facilitator: find a neighbor by phone number
+and give them a new PIN when they forgot theirs. Staff accounts are reset only
+by an administrator; every look-up and reset is audited."""
+
+import secrets
+
+from flask import Blueprint, abort, g, render_template, request
+from flask_babel import lazy_gettext as _l
+
+import models
+from hamsayeh import auth
+from hamsayeh.forms import Form, pin_problem
+
+bp = Blueprint("desk", __name__, url_prefix="/desk")
+DESK_ROLES = ("center_staff", "facilitator")
+
+
+def serves(member):
+    """Whether this staff member looks after `member`: a center's staff its
+    members, a facilitator the neighbors of their district."""
+    if member.roles() & models.STAFF_ROLES:
+        return False
+    center = g.user.work_center if "center_staff" in g.roles and g.user.work_center_id else None
+    if center is not None and models.is_center_member(center, member):
+        return True
+    if "facilitator" in g.roles and g.user.neighborhood and member.neighborhood:
+        return member.neighborhood.parent_id == g.user.neighborhood.parent_id
+    return False
+
+
+@bp.get("/")
+@auth.requires_role(*DESK_ROLES)
+def index():
+    return render_template("desk/index.html", form=Form(), member=None)
+
+
+@bp.post("/")
+@auth.requires_role(*DESK_ROLES)
+def look_up():
+    """A POST, so that phone numbers stay out of addresses, logs and history."""
+    form = Form(request.form)
+    phone = form.phone()
+    member = models.User.by_phone(phone) if form.ok else None
+    if form.ok:
+        with models.write_transaction():
+            models.record_audit("desk.lookup", actor=g.user, subject=f"user:{member.id}" if member else "none")
+        if member is None or not serves(member):
+            # The same words whether the number is unknown or someone else's.
+            form.error("phone", _l("No neighbor you look after has this number."))
+            member = None
+    return render_template("desk/index.html", form=form, member=member), 200 if form.ok else 422
+
+
+def new_pin():
+    """Four digits that are not too easy to guess."""
+    while True:
+        pin = f"{secrets.randbelow(10000):04d}"
+        if pin_problem(pin) is None:
+            return pin
+
+
+@bp.post("/<int:user_id>/pin")
+@auth.requires_role(*DESK_ROLES)
+def reset_pin(user_id):
+    member = models.User.get_or_none(models.User.id == user_id)
+    if member is None or not serves(member):
+        abort(404)
+    pin = new_pin()
+    models.reset_pin(member, pin, actor=g.user)
+    return render_template("desk/pin.html", member=member, pin=pin)
