@@ -47,7 +47,13 @@ def create_account():
 @bp.get("/sign-in")
 def sign_in():
     form = Form(next=request.args.get("next"))
-    return render_template("account/sign_in.html", form=form)
+    return render_sign_in(form)
+
+
+def render_sign_in(form):
+    """The simple pages ask for the number and PIN on a simple page of their own."""
+    simple = form["next"].startswith("/simple/")
+    return render_template("simple/sign_in.html" if simple else "account/sign_in.html", form=form)
 
 
 @bp.post("/sign-in")
@@ -70,7 +76,7 @@ def start_session():
         else:
             form.error("pin", _l("The number or the PIN is not right. Check them and try again."))
     form.data.pop("pin", None)
-    return render_template("account/sign_in.html", form=form), 422
+    return render_sign_in(form), 422
 
 
 @bp.post("/sign-out")

@@ -177,3 +177,14 @@ def test_every_simple_page_can_be_listened_to_in_persian(app, client, people, pl
     forged = link[:-8] + ("A" if link[-5] != "A" else "B") + link[-7:]
     assert client.get(forged).status_code == 404
     assert client.get("/simple/listen/anything.ogg").status_code == 404
+
+
+def test_the_simple_pages_ask_for_the_number_and_pin_on_a_simple_page(client, people, places):
+    answer = client.get("/simple/need")
+    html = simple_page(client.get(answer.location))
+    assert "شماره و رمز شما" in html and "/simple/call-me" in html
+    data = {"phone": people["resident"].phone, "pin": "0000", "next": "/simple/need"}
+    html = simple_page(submit(client, answer.location, "/account/sign-in", data), 422)
+    assert 'id="f-pin-error"' in html
+    answer = submit(client, answer.location, "/account/sign-in", {**data, "pin": "2580"})
+    assert answer.location == "/simple/need"
