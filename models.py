@@ -1241,6 +1241,53 @@ def area_time_summary(area, start, end):
     )
 
 
+# --- Acting for someone -------------------------------------------------------------
+
+
+class TrustedHelper(BaseModel):
+    """A relative or friend whom a member lets act for them on this site."""
+
+    person = ForeignKeyField(User, backref="trusted_helpers", on_delete="CASCADE")
+    helper = ForeignKeyField(User, backref="helps_people", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("person", "helper"), True),)
+        constraints = (Check("person_id <> helper_id"),)
+
+
+def add_trusted_helper(person, helper):
+    with write_transaction():
+        TrustedHelper.insert(person=person, helper=helper).on_conflict_ignore().execute()
+        record_audit("acting.helper_added", actor=person, subject=f"user:{helper.id}")
+
+
+def remove_trusted_helper(person, helper_id):
+    with write_transaction():
+        TrustedHelper.delete().where(TrustedHelper.person == person, TrustedHelper.helper == helper_id).execute()
+        record_audit("acting.helper_removed", actor=person, subject=f"user:{helper_id}")
+
+
+def looks_after(actor, actor_roles, member):
+    """Whether staff `actor` looks after `member` (never a staff account): a
+    center's staff its members, a facilitator the neighbors of their district."""
+    if member.id == actor.id or set(member.roles()) & STAFF_ROLES:
+        return False
+    if "center_staff" in actor_roles and actor.work_center_id and is_center_member(actor.work_center, member):
+        return True
+    if "facilitator" in actor_roles and actor.neighborhood_id and member.neighborhood_id:
+        return member.neighborhood.parent_id == actor.neighborhood.parent_id
+    return False
+
+
+def may_act_for(actor, actor_roles, person):
+    """A trusted helper the person named, or staff who look after them."""
+    if set(person.roles()) & STAFF_ROLES or not person.is_active:
+        return False
+    named = TrustedHelper.select().where(TrustedHelper.person == person, TrustedHelper.helper == actor).exists()
+    return named or looks_after(actor, actor_roles, person)
+
+
 # --- Simple flows: call-backs and SMS --------------------------------------------
 
 
@@ -1319,4 +1366,5 @@ MODELS = (
     TimeTransfer,
     CallbackRequest,
     SmsMessage,
+    TrustedHelper,
 )

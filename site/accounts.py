@@ -1,6 +1,8 @@
 """Accounts: sign up, sign in, sign out, the member's own page and PIN."""
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from functools import wraps
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -86,10 +88,86 @@ def end_session():
     return redirect(url_for("main.home"))
 
 
+def render_profile(form, helper_form=None, status=200):
+    return (
+        render_template(
+            "account/profile.html",
+            form=form,
+            helper_form=helper_form or Form(),
+            role_labels=auth.ROLE_LABELS,
+            helpers=[row.helper for row in g.user.trusted_helpers],
+            people=[]
+            if g.actor
+            else [row.person for row in models.TrustedHelper.select().where(models.TrustedHelper.helper == g.user)],
+        ),
+        status,
+    )
+
+
 @bp.get("/")
 @auth.signed_in_only
 def profile():
-    return render_template("account/profile.html", form=Form(name=g.user.name), role_labels=auth.ROLE_LABELS)
+    return render_profile(Form(name=g.user.name))
+
+
+def not_while_acting(view):
+    """The PIN and who may act for a person are theirs alone to change."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.actor is not None:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.post("/helpers")
+@auth.signed_in_only
+@not_while_acting
+def add_helper():
+    """Let a relative or friend (a member) act for me."""
+    form = Form(request.form)
+    phone = form.phone()
+    helper = models.User.by_phone(phone) if phone else None
+    if phone and (helper is None or not helper.is_active):
+        form.error("phone", _l("No member has this number. Ask them to sign up first."))
+    elif helper is not None and helper.id == g.user.id:
+        form.error("phone", _l("This is your own number."))
+    if not form.ok:
+        return render_profile(Form(name=g.user.name), form, 422)
+    models.add_trusted_helper(g.user, helper)
+    flash(_("%(name)s may now act for you. You can take it back here at any time.", name=helper.name))
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.post("/helpers/<int:helper_id>/remove")
+@auth.signed_in_only
+@not_while_acting
+def remove_helper(helper_id):
+    models.remove_trusted_helper(g.user, helper_id)
+    flash(_("They may no longer act for you."))
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.post("/act/<int:person_id>")
+@auth.signed_in_only
+@not_while_acting
+def act(person_id):
+    """Use the site for a person who named me as their helper."""
+    person = models.User.get_or_none(models.User.id == person_id)
+    if person is None or not models.may_act_for(g.user, g.roles, person):
+        abort(404)
+    auth.start_acting(person)
+    return redirect(url_for("simple.home" if person.simple_mode else "main.home"))
+
+
+@bp.post("/act/stop")
+@auth.signed_in_only
+def stop_acting():
+    auth.stop_acting()
+    flash(_("You are yourself again."))
+    return redirect(url_for("accounts.profile"))
 
 
 @bp.post("/")
@@ -102,17 +180,19 @@ def update_profile():
         g.user.save()
         flash(_("Your name is saved."))
         return redirect(url_for("accounts.profile"))
-    return render_template("account/profile.html", form=form, role_labels=auth.ROLE_LABELS), 422
+    return render_profile(form, status=422)
 
 
 @bp.get("/pin")
 @auth.signed_in_only
+@not_while_acting
 def change_pin():
     return render_template("account/pin.html", form=Form())
 
 
 @bp.post("/pin")
 @auth.signed_in_only
+@not_while_acting
 def save_pin():
     form = Form(request.form)
     current = form.required("current_pin", _l("Enter your current PIN."))

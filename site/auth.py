@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from hamsayeh.catalog import catalog
-from models import STAFF_ROLES, TEXT_SIZES, User
+from models import STAFF_ROLES, TEXT_SIZES, User, may_act_for, record_audit, write_transaction
 
 ROLE_LABELS = {
     "resident": _l("Resident"),
@@ -40,6 +40,7 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 def init_app(app):
     app.config.setdefault("PERMANENT_SESSION_LIFETIME", SESSION_LIMITS["member"][1])
     app.before_request(load_user)
+    app.after_request(record_acting_write)
 
 
 def session_limits(roles):
@@ -47,7 +48,7 @@ def session_limits(roles):
 
 
 def load_user():
-    g.user, g.roles = None, frozenset()
+    g.user, g.roles, g.actor = None, frozenset(), None
     if request.endpoint == "static" or "uid" not in session:
         return
     user = User.get_or_none(User.id == session.get("uid"))
@@ -64,6 +65,43 @@ def load_user():
     if now - session["seen"] > SEEN_RESOLUTION:
         session["seen"] = now
     g.user, g.roles = user, roles
+    if "acting_for" in session:
+        act_for(session["acting_for"])
+
+
+def act_for(person_id):
+    """Someone acting for a person sees the site as that person: g.user is the
+    person, g.actor who is really there. Checked again on every request, so a
+    helper the person removed stops at once."""
+    person = User.get_or_none(User.id == person_id)
+    if person is None or not may_act_for(g.user, g.roles, person):
+        session.pop("acting_for", None)
+        return
+    g.actor, g.actor_roles = g.user, g.roles
+    g.user, g.roles = person, frozenset(person.roles())
+
+
+def start_acting(person):
+    with write_transaction():
+        record_audit("acting.start", actor=g.user, subject=f"user:{person.id}")
+    session["acting_for"] = person.id
+
+
+def stop_acting():
+    if g.get("actor") is not None:
+        with write_transaction():
+            record_audit("acting.stop", actor=g.actor, subject=f"user:{g.user.id}")
+    session.pop("acting_for", None)
+    g.actor = None
+
+
+def record_acting_write(response):
+    """Every change made while acting for someone: who, for whom, what, when."""
+    actor = g.get("actor")
+    if actor is not None and request.method == "POST" and response.status_code < 400:
+        with write_transaction():
+            record_audit("acting.write", actor=actor, subject=f"user:{g.user.id}", detail=request.path)
+    return response
 
 
 def start_session(user):

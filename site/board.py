@@ -124,6 +124,8 @@ def create_post():
     form = Form(request.form)
     fields = validate_post(form)
     if form.ok:
+        if g.actor is not None:
+            fields.setdefault("filed_by", g.actor)  # who was really there
         post = models.create_post(g.user, form["form_key"], **fields)
         if post is None:
             abort(400)

@@ -4,7 +4,7 @@ by an administrator; every look-up and reset is audited."""
 
 import secrets
 
-from flask import Blueprint, abort, g, render_template, request
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 import models
@@ -16,16 +16,7 @@ DESK_ROLES = ("center_staff", "facilitator")
 
 
 def serves(member):
-    """Whether this staff member looks after `member`: a center's staff its
-    members, a facilitator the neighbors of their district."""
-    if member.roles() & models.STAFF_ROLES:
-        return False
-    center = g.user.work_center if "center_staff" in g.roles and g.user.work_center_id else None
-    if center is not None and models.is_center_member(center, member):
-        return True
-    if "facilitator" in g.roles and g.user.neighborhood and member.neighborhood:
-        return member.neighborhood.parent_id == g.user.neighborhood.parent_id
-    return False
+    return models.looks_after(g.user, g.roles, member)
 
 
 @bp.get("/")
@@ -68,3 +59,14 @@ def reset_pin(user_id):
     pin = new_pin()
     models.reset_pin(member, pin, actor=g.user)
     return render_template("desk/pin.html", member=member, pin=pin)
+
+
+@bp.post("/<int:user_id>/act")
+@auth.requires_role(*DESK_ROLES)
+def act(user_id):
+    """Use the site as the person, for example with them at the center's desk."""
+    member = models.User.get_or_none(models.User.id == user_id)
+    if member is None or not serves(member):
+        abort(404)
+    auth.start_acting(member)
+    return redirect(url_for("simple.home"))

@@ -179,6 +179,7 @@ def need_send():
         search_key=persian.fold(text),
         urgency=WHEN[form["when"]][0],
         neighborhood=catalog().neighborhood(g.user.neighborhood_id),
+        filed_by=g.actor,
     )
     if post is None:
         abort(400)

@@ -71,6 +71,7 @@ def page_context():
         "prefs": prefs,
         "html_class": " ".join(classes),
         "current_user": g.get("user"),
+        "current_actor": g.get("actor"),
         "current_roles": g.get("roles", frozenset()),
         "unread": models.Notification.unread_count(g.user) if g.get("user") is not None else 0,
         "inline_css": current_app.config["INLINE_CSS"],

@@ -90,6 +90,11 @@ ROUTES = {
     ("GET", "/desk/"),
     ("POST", "/desk/"),
     ("POST", "/desk/<int:user_id>/pin"),
+    ("POST", "/desk/<int:user_id>/act"),
+    ("POST", "/account/helpers"),
+    ("POST", "/account/helpers/<int:helper_id>/remove"),
+    ("POST", "/account/act/<int:person_id>"),
+    ("POST", "/account/act/stop"),
 }
 
 

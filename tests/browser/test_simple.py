@@ -82,3 +82,17 @@ def test_a_guest_listens_and_asks_to_be_called_back(site, places):
     check(site)
     assert models.CallbackRequest.get().phone == "09121234567"
     site.screenshot("simple-called-fa")
+
+
+def test_a_relative_acts_for_a_senior_and_stops(site_without_js, people, places):
+    site = site_without_js
+    senior = people["resident"]
+    son = models.create_user("09120000400", "پسر خانم", "2580", neighborhood=places["Niavaran"])
+    models.add_trusted_helper(senior, son)
+    site.sign_in(son.phone)
+    site.visit("/account/")  # a full page: checked by the Site object (AA), not for AAA targets
+    site.submit(f"/account/act/{senior.id}")
+    assert "به جای کاربر resident" in site.text()
+    site.screenshot("acting-fa-nojs")
+    site.submit("/account/act/stop")
+    assert "به جای کاربر resident کار می‌کنید" not in site.text()
