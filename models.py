@@ -1326,6 +1326,37 @@ def request_callback(form_key=None, **fields):
         return found
 
 
+def callbacks_for(actor, actor_roles):
+    """Open call-back requests this staff member should answer: those of their
+    center or its area, those of their district for a facilitator, and those
+    that came without a place (an SMS from an unknown number)."""
+    unplaced = CallbackRequest.neighborhood.is_null() & CallbackRequest.center.is_null()
+    mine = unplaced
+    if "center_staff" in actor_roles and actor.work_center_id:
+        center = actor.work_center
+        in_area = CallbackRequest.neighborhood.in_(Area.select(Area.id).where(Area.path.startswith(center.area.path)))
+        mine = mine | (CallbackRequest.center == center) | in_area
+    if "facilitator" in actor_roles and actor.neighborhood_id:
+        district = actor.neighborhood.parent or actor.neighborhood
+        mine = mine | CallbackRequest.neighborhood.in_(Area.select(Area.id).where(Area.path.startswith(district.path)))
+    return (
+        CallbackRequest.select()
+        .where(CallbackRequest.status == "open", mine)
+        .order_by(CallbackRequest.created_at, CallbackRequest.id)
+    )
+
+
+def close_callback(callback, status, actor):
+    with write_transaction():
+        changed = (
+            CallbackRequest.update(status=status)
+            .where(CallbackRequest.id == callback.id, CallbackRequest.status == "open")
+            .execute()
+        )
+        record_audit(f"callback.{status}", actor=actor, subject=f"callback:{callback.id}")
+    return bool(changed)
+
+
 class SmsMessage(BaseModel):
     """An SMS that came in from the gateway, or one waiting in the outbox."""
 

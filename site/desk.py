@@ -4,7 +4,8 @@ by an administrator; every look-up and reset is audited."""
 
 import secrets
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 import models
@@ -70,3 +71,28 @@ def act(user_id):
         abort(404)
     auth.start_acting(member)
     return redirect(url_for("simple.home"))
+
+
+CALLS_SHOWN = 50
+
+
+@bp.get("/calls")
+@auth.requires_role(*DESK_ROLES)
+def calls():
+    """Neighbors who asked to be called back, oldest first."""
+    waiting = list(models.callbacks_for(g.user, g.roles).limit(CALLS_SHOWN))
+    with models.write_transaction():
+        models.record_audit("desk.calls_viewed", actor=g.user, detail=f"{len(waiting)} shown")
+    return render_template("desk/calls.html", calls=waiting)
+
+
+@bp.post("/calls/<int:callback_id>")
+@auth.requires_role(*DESK_ROLES)
+def answer_call(callback_id):
+    callback = models.callbacks_for(g.user, g.roles).where(models.CallbackRequest.id == callback_id).first()
+    if callback is None:
+        abort(404)
+    status = "called" if request.form.get("status") == "called" else "closed"
+    models.close_callback(callback, status, g.user)
+    flash(_("Thank you. The request is marked as answered.") if status == "called" else _("The request is closed."))
+    return redirect(url_for("desk.calls"))

@@ -47,3 +47,19 @@ def test_center_staff_serve_the_members_of_their_center(client, people, places):
     staff.work_center = models.Center.create(area=places["District 1"], name="مرکز تجریش")
     staff.save()
     assert "کاربر resident" in find(client, people["resident"].phone)
+
+
+def test_call_back_requests_reach_the_desks_that_serve_them(client, people, places):
+    near = models.request_callback(phone="09121111111", neighborhood=places["Niavaran"])
+    unplaced = models.request_callback(phone="09122222222", source="sms")
+    far = models.request_callback(phone="09123333333", neighborhood=places["Bazaar"])
+    sign_in(client, people["facilitator"].phone)
+    html = check_page(client.get("/desk/calls"))
+    assert "۰۹۱۲۱۱۱۱۱۱۱" in html and "۰۹۱۲۲۲۲۲۲۲۲" in html and "۰۹۱۲۳۳۳۳۳۳۳" not in html
+    assert submit(client, "/desk/calls", f"/desk/calls/{near.id}", {"status": "called"}).status_code == 302
+    assert submit(client, "/desk/calls", f"/desk/calls/{far.id}", {"status": "called"}).status_code == 404
+    assert models.CallbackRequest.get_by_id(near.id).status == "called"
+    assert "۰۹۱۲۱۱۱۱۱۱۱" not in check_page(client.get("/desk/calls"))
+    assert models.CallbackRequest.get_by_id(unplaced.id).status == "open"
+    sign_in(client, people["resident"].phone)
+    assert client.get("/desk/calls").status_code == 403

@@ -91,6 +91,8 @@ ROUTES = {
     ("POST", "/desk/"),
     ("POST", "/desk/<int:user_id>/pin"),
     ("POST", "/desk/<int:user_id>/act"),
+    ("GET", "/desk/calls"),
+    ("POST", "/desk/calls/<int:callback_id>"),
     ("POST", "/account/helpers"),
     ("POST", "/account/helpers/<int:helper_id>/remove"),
     ("POST", "/account/act/<int:person_id>"),

@@ -70,7 +70,7 @@ def test_a_senior_asks_for_help_with_the_keyboard_alone_and_no_javascript(site_w
     assert "خرید و کارهای بیرون" in site.text()
 
 
-def test_a_guest_listens_and_asks_to_be_called_back(site, places):
+def test_a_guest_listens_and_asks_to_be_called_back(site, people, places):
     site.visit("/simple/")
     check(site)
     audio = site.page.request.get(site.page.get_attribute("a.listen", "href"))
@@ -82,6 +82,11 @@ def test_a_guest_listens_and_asks_to_be_called_back(site, places):
     check(site)
     assert models.CallbackRequest.get().phone == "09121234567"
     site.screenshot("simple-called-fa")
+    site.sign_in(people["facilitator"].phone)
+    site.visit("/desk/calls")
+    assert "۰۹۱۲۱۲۳۴۵۶۷" in site.text()
+    site.submit(f"/desk/calls/{models.CallbackRequest.get().id}")
+    assert models.CallbackRequest.get().status == "called"
 
 
 def test_a_relative_acts_for_a_senior_and_stops(site_without_js, people, places):
