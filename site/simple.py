@@ -265,15 +265,18 @@ def help_send():
     if neighborhood is None:
         return redirect(url_for("areas.index"))
     current = models.VolunteerProfile.get_or_none(models.VolunteerProfile.user == g.user)
-    activities = {kind.id: kind}
+    activities, skilled = {kind.id: kind}, set()
     if current is not None:
-        activities.update(
-            {a.id: a for a in models.ActivityType.select().where(models.ActivityType.id.in_(current.activity_ids()))}
-        )
+        # A volunteer already: this adds a kind and days, and keeps the rest.
+        for row in current.activities.join(models.ActivityType):
+            activities[row.activity_type.id] = row.activity_type
+            if row.skilled:
+                skilled.add(row.activity_type.id)
     models.save_volunteer(
         g.user,
         neighborhood,
         list(activities.values()),
+        skilled_activity_ids=skilled,
         weekdays=DAYS[form["days"]][0] | (current.weekdays if current else 0),
         time_slots=current.time_slots if current else 7,
         reach=current.reach if current else "neighborhood",

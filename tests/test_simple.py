@@ -188,3 +188,24 @@ def test_the_simple_pages_ask_for_the_number_and_pin_on_a_simple_page(client, pe
     assert 'id="f-pin-error"' in html
     answer = submit(client, answer.location, "/account/sign-in", {**data, "pin": "2580"})
     assert answer.location == "/simple/need"
+
+
+def test_a_volunteer_adding_a_kind_on_the_simple_pages_keeps_the_rest(client, people, places):
+    from tests.test_volunteers import activity
+
+    user = people["volunteer"]
+    models.save_volunteer(
+        user,
+        places["Tajrish"],
+        [activity("repairs")],
+        skilled_activity_ids={activity("repairs").id},
+        weekdays=0b0000011,
+        time_slots=2,
+        reach="district",
+    )
+    sign_in(client, user.phone)
+    submit(client, "/simple/help-out/days?type=food", "/simple/help-out", {"type": "food", "days": "weekend"})
+    profile = models.VolunteerProfile.get(models.VolunteerProfile.user == user)
+    kinds = {row.activity_type.slug: row.skilled for row in profile.activities}
+    assert kinds == {"repairs": True, "food": False}
+    assert (profile.weekdays, profile.time_slots, profile.reach) == (0b1100011, 2, "district")
