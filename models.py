@@ -1241,6 +1241,93 @@ def area_time_summary(area, start, end):
     )
 
 
+# --- Facilitators (تسهیل‌گران) -------------------------------------------------------
+
+
+class FacilitatorProfile(BaseModel):
+    """A trained facilitator: how neighbors reach them (a public note, not their
+    phone), and their assigned neighborhoods and training."""
+
+    user = ForeignKeyField(User, unique=True, backref="facilitator_profiles", on_delete="CASCADE")
+    contact = CharField(max_length=200, default="")
+
+    def training_hours(self):
+        return self.training.select(fn.COALESCE(fn.SUM(Training.hours), 0)).scalar()
+
+
+class FacilitatorAssignment(BaseModel):
+    """A facilitator serves a neighborhood; assigned by headquarters or center staff."""
+
+    facilitator = ForeignKeyField(FacilitatorProfile, backref="assignments", on_delete="CASCADE")
+    neighborhood = ForeignKeyField(Area, backref="facilitator_assignments", on_delete="CASCADE")
+    assigned_by = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("neighborhood", "facilitator"), True),)
+
+
+class Training(BaseModel):
+    """A training course a facilitator completed, with its hours."""
+
+    facilitator = ForeignKeyField(FacilitatorProfile, backref="training", on_delete="CASCADE")
+    course = CharField(max_length=160)
+    hours = SmallIntegerField(constraints=[Check("hours BETWEEN 1 AND 500")])
+    completed_on = DateField()
+    recorded_by = ForeignKeyField(User, on_delete="RESTRICT")
+
+
+def facilitator_profile(user, create=True):
+    profile = FacilitatorProfile.get_or_none(FacilitatorProfile.user == user)
+    if profile is None and create:
+        with write_transaction():
+            FacilitatorProfile.insert(user=user).on_conflict_ignore().execute()
+        profile = FacilitatorProfile.get(FacilitatorProfile.user == user)
+    return profile
+
+
+def assign_facilitator(user, neighborhood, actor):
+    with write_transaction():
+        profile = facilitator_profile(user)
+        FacilitatorAssignment.insert(
+            facilitator=profile, neighborhood=neighborhood, assigned_by=actor
+        ).on_conflict_ignore().execute()
+        record_audit("facilitator.assigned", actor=actor, subject=f"user:{user.id}", detail=f"area:{neighborhood.id}")
+
+
+def unassign_facilitator(user, neighborhood, actor):
+    with write_transaction():
+        FacilitatorAssignment.delete().where(
+            FacilitatorAssignment.facilitator.in_(
+                FacilitatorProfile.select(FacilitatorProfile.id).where(FacilitatorProfile.user == user)
+            ),
+            FacilitatorAssignment.neighborhood == neighborhood,
+        ).execute()
+        record_audit("facilitator.unassigned", actor=actor, subject=f"user:{user.id}", detail=f"area:{neighborhood.id}")
+
+
+def facilitators_of(neighborhood):
+    """The facilitators assigned to a neighborhood, with their profiles."""
+    return (
+        FacilitatorProfile.select(FacilitatorProfile, User)
+        .join(User)
+        .switch(FacilitatorProfile)
+        .join(FacilitatorAssignment)
+        .where(FacilitatorAssignment.neighborhood == neighborhood, User.is_active)
+        .order_by(User.name)
+    )
+
+
+def facilitates(user, neighborhood_id):
+    """Whether `user` is an assigned facilitator of the neighborhood."""
+    return (
+        FacilitatorAssignment.select()
+        .join(FacilitatorProfile)
+        .where(FacilitatorProfile.user == user, FacilitatorAssignment.neighborhood == neighborhood_id)
+        .exists()
+    )
+
+
 # --- Acting for someone -------------------------------------------------------------
 
 
@@ -1270,13 +1357,14 @@ def remove_trusted_helper(person, helper_id):
 
 def looks_after(actor, actor_roles, member):
     """Whether staff `actor` looks after `member` (never a staff account): a
-    center's staff its members, a facilitator the neighbors of their district."""
+    center's staff its members, a facilitator the neighbors of the
+    neighborhoods they are assigned to."""
     if member.id == actor.id or set(member.roles()) & STAFF_ROLES:
         return False
     if "center_staff" in actor_roles and actor.work_center_id and is_center_member(actor.work_center, member):
         return True
-    if "facilitator" in actor_roles and actor.neighborhood_id and member.neighborhood_id:
-        return member.neighborhood.parent_id == actor.neighborhood.parent_id
+    if "facilitator" in actor_roles and member.neighborhood_id:
+        return facilitates(actor, member.neighborhood_id)
     return False
 
 
@@ -1328,17 +1416,21 @@ def request_callback(form_key=None, **fields):
 
 def callbacks_for(actor, actor_roles):
     """Open call-back requests this staff member should answer: those of their
-    center or its area, those of their district for a facilitator, and those
-    that came without a place (an SMS from an unknown number)."""
+    center or its area, those of a facilitator's neighborhoods, and those that
+    came without a place (an SMS from an unknown number)."""
     unplaced = CallbackRequest.neighborhood.is_null() & CallbackRequest.center.is_null()
     mine = unplaced
     if "center_staff" in actor_roles and actor.work_center_id:
         center = actor.work_center
         in_area = CallbackRequest.neighborhood.in_(Area.select(Area.id).where(Area.path.startswith(center.area.path)))
         mine = mine | (CallbackRequest.center == center) | in_area
-    if "facilitator" in actor_roles and actor.neighborhood_id:
-        district = actor.neighborhood.parent or actor.neighborhood
-        mine = mine | CallbackRequest.neighborhood.in_(Area.select(Area.id).where(Area.path.startswith(district.path)))
+    if "facilitator" in actor_roles:
+        assigned = (
+            FacilitatorAssignment.select(FacilitatorAssignment.neighborhood)
+            .join(FacilitatorProfile)
+            .where(FacilitatorProfile.user == actor)
+        )
+        mine = mine | CallbackRequest.neighborhood.in_(assigned)
     return (
         CallbackRequest.select()
         .where(CallbackRequest.status == "open", mine)
@@ -1398,4 +1490,7 @@ MODELS = (
     CallbackRequest,
     SmsMessage,
     TrustedHelper,
+    FacilitatorProfile,
+    FacilitatorAssignment,
+    Training,
 )

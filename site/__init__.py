@@ -12,6 +12,7 @@ def blueprints():
         areas,
         board,
         desk,
+        facilitators,
         inbox,
         main,
         people,
@@ -34,4 +35,5 @@ def blueprints():
         simple.bp,
         sms.bp,
         desk.bp,
+        facilitators.bp,
     )

@@ -42,6 +42,7 @@ def show(area_id):
         ancestors=area.ancestors(),
         children=area.sorted_children(),
         centers=models.Center.within(area).limit(20),
+        facilitators=list(models.facilitators_of(area)) if area.is_neighborhood else [],
         kind_labels=KIND_LABELS,
     )
 

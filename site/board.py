@@ -236,13 +236,12 @@ def show(post_id):
 
 def coordinates(post):
     """Who sees a need's best-matched volunteers and may invite them: its
-    author, and the facilitators of its district."""
+    author, and the facilitators assigned to its neighborhood."""
     if g.user is None or post.kind != "request" or post.status not in ("open", "matched"):
         return False
     if g.user.id == post.author_id:
         return True
-    home = g.user.neighborhood
-    return "facilitator" in g.roles and home is not None and home.parent_id == post.neighborhood.parent_id
+    return "facilitator" in g.roles and models.facilitates(g.user, post.neighborhood_id)
 
 
 @bp.post("/posts/<int:post_id>/invite")

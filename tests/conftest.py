@@ -115,6 +115,9 @@ def people(db, places):
         accounts[role] = models.create_user(
             f"0912000{index:04d}", f"کاربر {role}", PIN, roles=(role,), neighborhood=places["Tajrish"]
         )
+    # The facilitator serves the neighborhoods of District 1.
+    for hood in ("Tajrish", "Niavaran"):
+        models.assign_facilitator(accounts["facilitator"], places[hood], accounts["admin"])
     return accounts
 
 

@@ -97,6 +97,13 @@ ROUTES = {
     ("POST", "/account/helpers/<int:helper_id>/remove"),
     ("POST", "/account/act/<int:person_id>"),
     ("POST", "/account/act/stop"),
+    ("GET", "/facilitators/"),
+    ("POST", "/facilitators/"),
+    ("GET", "/facilitators/<int:user_id>"),
+    ("POST", "/facilitators/<int:user_id>/assign"),
+    ("POST", "/facilitators/<int:user_id>/training"),
+    ("GET", "/facilitators/me"),
+    ("POST", "/facilitators/me"),
 }
 
 
