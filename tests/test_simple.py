@@ -6,7 +6,7 @@ import re
 import pytest
 
 import models
-from hamsayeh import simple
+from hamsayeh import persian, simple
 from tests.conftest import sign_in, submit
 from tests.pages import check_page
 
@@ -174,6 +174,14 @@ def test_every_simple_page_can_be_listened_to_in_persian(app, client, people, pl
         words = simple.speech_signer().loads(link.rsplit("/", 1)[1].removesuffix(".ogg"))
     assert "درخواست‌های من" in words
     # Only the site's own words are spoken.
+    # The words travel in the link: never a phone number (addresses end up in logs).
+    sign_in(client, people["resident"].phone)
+    call_page = simple_page(client.get("/simple/call-me"))
+    assert "۰۹۱۲۰۰۰۰۰۰۱" in call_page
+    call_link = re.search(r'class="listen" href="([^"]+)"', call_page).group(1)
+    with app.app_context():
+        spoken = simple.speech_signer().loads(call_link.rsplit("/", 1)[1].removesuffix(".ogg"))
+    assert "0912" not in persian.normalize(spoken)
     forged = link[:-8] + ("A" if link[-5] != "A" else "B") + link[-7:]
     assert client.get(forged).status_code == 404
     assert client.get("/simple/listen/anything.ogg").status_code == 404
