@@ -101,3 +101,36 @@ def test_a_relative_acts_for_a_senior_and_stops(site_without_js, people, places)
     site.screenshot("acting-fa-nojs")
     site.submit("/account/act/stop")
     assert "به جای کاربر resident کار می‌کنید" not in site.text()
+
+
+def test_the_desk_gives_a_new_pin_and_a_neighbor_signs_up_to_help(site_without_js, people, places):
+    site = site_without_js
+    resident = people["resident"]
+    site.sign_in(people["facilitator"].phone)
+    site.visit("/desk/")
+    site.fill("phone", resident.phone)
+    site.submit("/desk/")
+    site.submit(f"/desk/{resident.id}/pin")
+    assert "رمز تازه" in site.text()
+    site.page.context.clear_cookies()
+    models.change_pin(models.User.get_by_id(resident.id), "2580")
+    site.sign_in(resident.phone)
+    site.visit("/simple/help-out/days?type=food")
+    check(site)
+    site.page.click("button[name=days][value=weekend]")
+    site.page.wait_for_load_state("load")
+    check(site)
+    assert models.VolunteerProfile.get(models.VolunteerProfile.user == resident).weekdays == 0b1100000
+
+
+def test_center_staff_send_the_centers_hours(site, people, places):
+    staff = people["center_staff"]
+    staff.work_center = models.Center.create(area=places["District 1"], name="مرکز مثبت زندگی تجریش")
+    staff.save()
+    site.sign_in(staff.phone)
+    site.visit("/time/center/send")
+    site.fill("phone", people["volunteer"].phone)
+    site.fill("minutes", "۶۰")
+    site.fill("reason", "سپاس برای برنامهٔ کتاب‌خوانی")
+    site.submit("/time/center/send")
+    assert models.member_account(people["volunteer"]).balance == 60
