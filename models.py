@@ -544,6 +544,11 @@ class HelpPost(BaseModel):
         sql = f'SELECT MAX("updated_at"), COUNT(*) FROM "help_post" WHERE "neighborhood_id" IN ({marks})'  # noqa: S608
         return tuple(db.execute_sql(sql, list(neighborhoods)).fetchone())
 
+    def helper(self, response):
+        """Who gives the help of `response`: the neighbor who answered a need,
+        or the author of an offer."""
+        return response.responder_id if self.kind == "request" else self.author_id
+
     def helped_person(self, response):
         """Who receives the help of `response`: the author of a need, or the
         neighbor who answered an offer."""
@@ -705,7 +710,7 @@ def mark_done(response, actor):
 def confirm_help(response, actor, thank_you="", minutes=0):
     """Confirm the help and pay the helper `minutes` (none: a gift), all or
     nothing: when the payment cannot be made, the help stays unconfirmed."""
-    helper = response.responder_id if response.post.kind == "request" else response.post.author_id
+    helper = response.post.helper(response)
     accounts = help_accounts(response) if minutes else None
     with write_transaction():
         _move_response(response, actor, ("accepted", "done"), "confirmed", "confirmed", helper, thank_you=thank_you)
@@ -1124,7 +1129,7 @@ def help_accounts(response):
     pool pay for. Accounts are made here, before the payment's transaction,
     so that a refused payment leaves them in place."""
     post = response.post
-    helper = member_account(User.get_by_id(response.responder_id if post.kind == "request" else post.author_id))
+    helper = member_account(User.get_by_id(post.helper(response)))
     pool = pool_account(pool_area(post.neighborhood))
     helped = None if post.on_behalf_name else member_account(User.get_by_id(post.helped_person(response)))
     payers = [pool] if helped is None else [pool, helped] if helped.pool_pays else [helped]

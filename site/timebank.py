@@ -93,9 +93,14 @@ def statement_rows(account, transfers):
     ]
 
 
-def history_page(account):
+def requested_page():
+    """The page number in the address; the first page for anything else."""
     page = request.args.get("page", "1")
-    number = int(page) if page.isdigit() and 0 < int(page) <= 10000 else 1
+    return int(page) if page.isdigit() and 0 < int(page) <= 10000 else 1
+
+
+def history_page(account):
+    number = requested_page()
     found = list(models.account_history(account).offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
     return number, statement_rows(account, found[:PAGE_SIZE]), len(found) > PAGE_SIZE
 
@@ -281,8 +286,7 @@ def center_accounts():
     center = staff_center()
     if center is None:
         return render_template("timebank/center.html", center=None, accounts=[])
-    page = request.args.get("page", "1")
-    number = int(page) if page.isdigit() and 0 < int(page) <= 10000 else 1
+    number = requested_page()
     found = list(models.center_member_accounts(center).offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
     with models.write_transaction():
         models.record_audit(
