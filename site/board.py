@@ -2,7 +2,6 @@
 posting one, and cancelling, reopening or reporting it."""
 
 import datetime
-import secrets
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -14,7 +13,7 @@ import models
 from hamsayeh import auth, persian, timebank
 from hamsayeh.cache import fragment_cache
 from hamsayeh.catalog import catalog
-from hamsayeh.forms import Form
+from hamsayeh.forms import Form, new_key
 from hamsayeh.labels import KIND_LABELS, RESPONSE_LABELS, STATUS_LABELS, TIME_WINDOW_LABELS, URGENCY_LABELS
 from hamsayeh.templating import duration
 
@@ -114,7 +113,7 @@ def page_url(number):
 @auth.signed_in_only
 def new_post():
     kind = request.args.get("kind") if request.args.get("kind") in KIND_LABELS else "request"
-    form = Form(kind=kind, form_key=secrets.token_urlsafe(24), urgency="0", time_window="0", estimate_minutes="60")
+    form = Form(kind=kind, form_key=new_key(), urgency="0", time_window="0", estimate_minutes="60")
     return render_new_post(form)
 
 
@@ -146,8 +145,7 @@ def render_new_post(form):
 
 def validate_post(form):
     """The post's fields from the form, with a message for each wrong one."""
-    if not form["form_key"] or len(form["form_key"]) > 64:
-        form.data["form_key"] = secrets.token_urlsafe(24)
+    form.form_key()
     if form["kind"] not in KIND_LABELS:
         form.error("kind", _l("Choose whether you need help or offer it."))
     activity = models.ActivityType.get_or_none(

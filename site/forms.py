@@ -2,6 +2,7 @@
 field, and echoes the input back when the form is shown again."""
 
 import itertools
+import secrets
 
 from flask_babel import lazy_gettext as _l
 
@@ -9,6 +10,11 @@ from hamsayeh import persian
 
 NAME_MAX = 80
 PIN_MAX = 128
+
+
+def new_key():
+    """A one-time key for a form: sending it twice finds what the first made."""
+    return secrets.token_urlsafe(24)
 
 
 class Form:
@@ -28,6 +34,21 @@ class Form:
     @property
     def ok(self):
         return not self.errors
+
+    def form_key(self):
+        """The form's one-time key; a missing or malformed one is replaced."""
+        if not 0 < len(self["form_key"]) <= 64:
+            self.data["form_key"] = new_key()
+        return self["form_key"]
+
+    def text(self, name, most, least=1, message=None):
+        """Required text of `least` to `most` letters."""
+        value = self[name]
+        if len(value) < least:
+            self.error(name, message or _l("Write at least %(count)s letters.", count=least))
+        elif len(value) > most:
+            self.error(name, _l("Write at most %(count)s letters; you have %(typed)s.", count=most, typed=len(value)))
+        return value
 
     def required(self, name, message):
         if not self[name]:

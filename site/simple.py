@@ -22,7 +22,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 import models
 from hamsayeh import auth, persian
 from hamsayeh.catalog import catalog
-from hamsayeh.forms import Form
+from hamsayeh.forms import Form, new_key
 from hamsayeh.labels import STATUS_LABELS
 
 bp = Blueprint("simple", __name__, url_prefix="/simple")
@@ -151,7 +151,7 @@ def need_check():
         when_key=when,
         reach_key=reach,
         text=need_text(kind, when, reach),
-        form_key=secrets.token_urlsafe(24),
+        form_key=new_key(),
     )
 
 
@@ -168,7 +168,7 @@ def need_send():
     kind = catalog().activity_by_slug.get(form["type"])
     if kind is None or form["when"] not in WHEN or form["reach"] not in REACH or g.user.neighborhood_id is None:
         return redirect(url_for("simple.need_kind"))
-    key = form["form_key"] if 0 < len(form["form_key"]) <= 64 else secrets.token_urlsafe(24)
+    key = form.form_key()
     text = need_text(kind, form["when"], form["reach"])
     post = models.create_post(
         g.user,
@@ -198,7 +198,7 @@ def need_sent(post_id):
 
 @bp.get("/call-me")
 def call_me():
-    return render_template("simple/call_me.html", form=Form(form_key=secrets.token_urlsafe(24)), centers=my_centers())
+    return render_template("simple/call_me.html", form=Form(form_key=new_key()), centers=my_centers())
 
 
 def my_centers():
@@ -209,7 +209,7 @@ def my_centers():
 @bp.post("/call-me")
 def call_me_send():
     form = Form(request.form)
-    key = form["form_key"] if 0 < len(form["form_key"]) <= 64 else secrets.token_urlsafe(24)
+    key = form.form_key()
     neighborhood = auth.chosen_neighborhood()
     fields = {"user": g.user, "neighborhood": neighborhood, "source": "web"}
     if g.user is not None and form["mine"] == "1":

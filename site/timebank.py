@@ -3,7 +3,6 @@ to the community pool, a printable statement, a neighborhood's summary, and
 center staff looking after the accounts of their center's members."""
 
 import datetime
-import secrets
 
 import jdatetime
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -13,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 import models
 from hamsayeh import auth, pdf, persian
 from hamsayeh.catalog import catalog
-from hamsayeh.forms import Form
+from hamsayeh.forms import Form, new_key
 from hamsayeh.templating import duration
 
 bp = Blueprint("timebank", __name__, url_prefix="/time")
@@ -73,12 +72,7 @@ def read_reason(form, required):
 
 
 def new_form(**values):
-    return Form(form_key=secrets.token_urlsafe(24), **values)
-
-
-def keep_form_key(form):
-    if not form["form_key"] or len(form["form_key"]) > 64:
-        form.data["form_key"] = secrets.token_urlsafe(24)
+    return Form(form_key=new_key(), **values)
 
 
 def statement_rows(account, transfers):
@@ -149,7 +143,7 @@ def send_hours(source, center):
     """Hours by hand to a member, from `source()`: the member's own account, or
     the center's when `center` is given."""
     form = Form(request.form)
-    keep_form_key(form)
+    form.form_key()
     phone = form.phone()
     recipient = models.User.by_phone(phone) if phone else None
     if phone and (recipient is None or not recipient.is_active):
@@ -209,7 +203,7 @@ def give():
         flash(_("Choose your neighborhood first: the pool belongs to your district."))
         return redirect(url_for("areas.index"))
     form = Form(request.form)
-    keep_form_key(form)
+    form.form_key()
     minutes = read_minutes(form)
     reason = read_reason(form, required=False) or _("A gift to the community pool")
     if form.ok and transfer_from(form, lambda: models.member_account(g.user), my_pool, minutes, reason) is not None:
