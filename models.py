@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from peewee import (
+    JOIN,
     SQL,
     BooleanField,
     Case,
@@ -25,6 +26,7 @@ from peewee import (
     DatabaseProxy,
     DateField,
     DateTimeField,
+    DeferredForeignKey,
     ForeignKeyField,
     IntegerField,
     IntegrityError,
@@ -613,11 +615,27 @@ class HelpResponse(BaseModel):
 class Notification(BaseModel):
     """One line in a member's inbox; made only by `notify`."""
 
-    KINDS = ("response", "accepted", "declined", "withdrawn", "done", "confirmed", "invited")
+    KINDS = (
+        "response",
+        "accepted",
+        "declined",
+        "withdrawn",
+        "done",
+        "confirmed",
+        "invited",
+        "idea",
+        "idea_new",
+        "announcement",
+        "reply",
+        "problem",
+        "answered",
+    )
 
     user = ForeignKeyField(User, backref="notifications", on_delete="CASCADE")
     kind = CharField(max_length=20)
     post = ForeignKeyField(HelpPost, null=True, on_delete="CASCADE")
+    idea = DeferredForeignKey("Idea", null=True, on_delete="CASCADE")
+    announcement = DeferredForeignKey("Announcement", null=True, on_delete="CASCADE")
     actor = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
     read_at = DateTimeField(null=True)
@@ -634,9 +652,27 @@ class Notification(BaseModel):
         return cls.select().where(cls.user == user).order_by(cls.created_at.desc(), cls.id.desc()).limit(limit)
 
 
-def notify(user_id, kind, post=None, actor=None):
+def notify(user_id, kind, post=None, actor=None, idea=None, announcement=None):
     """The one place where notifications are made (an SMS channel joins here)."""
-    Notification.create(user=user_id, kind=kind, post=post, actor=actor)
+    Notification.create(user=user_id, kind=kind, post=post, actor=actor, idea=idea, announcement=announcement)
+
+
+def notify_area(area, kind, actor, announcement):
+    """Notify every active member who lives in `area` (None: everyone) in one
+    statement, however many they are."""
+    members = User.select(User.id, Value(kind), Value(actor.id), Value(announcement.id), Value(utcnow())).where(
+        User.is_active, User.id != actor.id
+    )
+    if area is not None:
+        members = members.where(User.neighborhood.in_(Area.select(Area.id).where(Area.path.startswith(area.path))))
+    fields = [
+        Notification.user,
+        Notification.kind,
+        Notification.actor,
+        Notification.announcement,
+        Notification.created_at,
+    ]
+    Notification.insert_from(members, fields).execute()
 
 
 def mark_inbox_read(user):
@@ -1474,6 +1510,413 @@ class SmsMessage(BaseModel):
         indexes = ((("direction", "phone", "created_at"), False), (("direction", "status"), False))
 
 
+# --- The facilitators' network: the neighborhood's record, ideas, announcements --
+
+
+class Story(BaseModel):
+    """A facilitator's short story of a neighborhood for headquarters: a need
+    (what is missing, for whom, how many, since when), an asset (a skill, a
+    place, a group, a resource), or a failure and its lesson."""
+
+    KINDS = ("need", "asset", "lesson")
+    STATUSES = ("current", "resolved", "archived")
+    TITLE_MAX, NARRATIVE_MAX = 120, 2000
+
+    neighborhood = ForeignKeyField(Area, backref="stories", on_delete="RESTRICT")
+    kind = CharField(max_length=10, constraints=[Check("kind IN ('need', 'asset', 'lesson')")])
+    title = CharField(max_length=120)
+    narrative = TextField()
+    for_whom = CharField(max_length=160, default="")
+    how_many = IntegerField(null=True, constraints=[Check("how_many IS NULL OR how_many BETWEEN 1 AND 1000000")])
+    since = DateField(null=True)
+    # A lesson: what to do differently next time.
+    next_time = TextField(default="")
+    status = CharField(
+        max_length=10, default="current", constraints=[Check("status IN ('current', 'resolved', 'archived')")]
+    )
+    # Residents see public stories only; the rest stays between the
+    # neighborhood's facilitators, its center and headquarters.
+    is_public = BooleanField(default=False)
+    search_key = TextField(default="")
+    author = ForeignKeyField(User, on_delete="RESTRICT")
+    form_key = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("neighborhood", "kind", "status"), False),)
+
+    def activity_ids(self):
+        return {row.activity_type_id for row in self.activities}
+
+
+class StoryActivity(BaseModel):
+    story = ForeignKeyField(Story, backref="activities", on_delete="CASCADE")
+    activity_type = ForeignKeyField(ActivityType, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("story", "activity_type"), True),)
+
+
+class StoryPost(BaseModel):
+    """A need story linked to a help-board request that answers part of it."""
+
+    story = ForeignKeyField(Story, backref="post_links", on_delete="CASCADE")
+    post = ForeignKeyField(HelpPost, backref="story_links", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("story", "post"), True),)
+
+
+class StoryAsset(BaseModel):
+    """A need story linked to an asset story that could meet it."""
+
+    need = ForeignKeyField(Story, backref="asset_links", on_delete="CASCADE")
+    asset = ForeignKeyField(Story, backref="need_links", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("need", "asset"), True),)
+        constraints = (Check("need_id <> asset_id"),)
+
+
+def record_story(author, form_key, activities, **fields):
+    """A new story, or the one this form already made."""
+    with write_transaction():
+        story = Story.get_or_none(Story.form_key == form_key)
+        if story is None:
+            story = Story.create(author=author, form_key=form_key, **fields)
+            StoryActivity.insert_many(
+                [(story.id, activity.id) for activity in activities],
+                fields=[StoryActivity.story, StoryActivity.activity_type],
+            ).execute()
+            record_audit("story.recorded", actor=author, subject=f"story:{story.id}", detail=story.kind)
+    return story
+
+
+def update_story(story, actor, activities, **fields):
+    with write_transaction():
+        Story.update(updated_at=utcnow(), **fields).where(Story.id == story.id).execute()
+        StoryActivity.delete().where(StoryActivity.story == story).execute()
+        StoryActivity.insert_many(
+            [(story.id, activity.id) for activity in activities],
+            fields=[StoryActivity.story, StoryActivity.activity_type],
+        ).execute()
+        record_audit("story.changed", actor=actor, subject=f"story:{story.id}")
+
+
+def link_story(need, other, actor, remove=False):
+    """Link (or unlink) a need story to an asset story or a help-board post."""
+    if isinstance(other, HelpPost):
+        model, values = StoryPost, {"story": need, "post": other}
+    else:
+        model, values = StoryAsset, {"need": need, "asset": other}
+    with write_transaction():
+        if remove:
+            model.delete().where(*[getattr(model, name) == value for name, value in values.items()]).execute()
+        else:
+            model.insert(**values).on_conflict_ignore().execute()
+        Story.update(updated_at=utcnow()).where(Story.id == need.id).execute()
+
+
+def stories_in(area=None, kind=None, search_key="", public_only=False):
+    """Stories of the neighborhoods in `area` (None: everywhere), last changed first."""
+    query = Story.select(Story, Area).join(Area)
+    if area is not None:
+        query = query.where(Area.path.startswith(area.path))
+    if kind:
+        query = query.where(Story.kind == kind)
+    if search_key:
+        query = query.where(Story.search_key.contains(search_key))
+    if public_only:
+        query = query.where(Story.is_public)
+    return query.order_by(Story.updated_at.desc(), Story.id.desc())
+
+
+class Idea(BaseModel):
+    """A resident's idea for their neighborhood (طرح جام), on its way from the
+    neighborhood through its facilitator to headquarters, and what became of it."""
+
+    STATUSES = ("proposed", "needs_detail", "forwarded", "declined", "merged", "planned", "in_progress", "done")
+    OPEN = ("proposed", "needs_detail", "forwarded", "planned", "in_progress")
+    TITLE_MAX, TEXT_MAX = 120, 1500
+
+    neighborhood = ForeignKeyField(Area, backref="ideas", on_delete="RESTRICT")
+    author = ForeignKeyField(User, backref="ideas", on_delete="RESTRICT")
+    title = CharField(max_length=120)
+    text = TextField()
+    search_key = TextField(default="")
+    status = CharField(
+        max_length=12,
+        default="proposed",
+        constraints=[Check("status IN ({})".format(", ".join(f"'{s}'" for s in STATUSES)))],
+    )
+    merged_into = ForeignKeyField("self", null=True, backref="merged", on_delete="SET NULL")
+    form_key = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("neighborhood", "status", "created_at"), False),)
+
+    def support_count(self):
+        return self.supports.count()
+
+    def trail(self):
+        return self.events.select(IdeaEvent, User).join(User, on=(IdeaEvent.actor == User.id)).order_by(IdeaEvent.id)
+
+
+class IdeaSupport(BaseModel):
+    """A neighbor supports an idea: once per person, whatever they press."""
+
+    idea = ForeignKeyField(Idea, backref="supports", on_delete="CASCADE")
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("idea", "user"), True),)
+
+
+class IdeaEvent(BaseModel):
+    """One step of an idea's trail: who decided what, when, and why."""
+
+    idea = ForeignKeyField(Idea, backref="events", on_delete="CASCADE")
+    actor = ForeignKeyField(User, on_delete="RESTRICT")
+    action = CharField(max_length=20)
+    status = CharField(max_length=12)
+    note = TextField(default="")
+    at = DateTimeField(default=utcnow)
+
+
+# Who may move an idea, from which states, to which: "facilitator" is a
+# facilitator of the idea's neighborhood, "hq" headquarters (administrators).
+IDEA_MOVES = {
+    "ask": ("facilitator", ("proposed",), "needs_detail"),
+    "forward": ("facilitator", ("proposed",), "forwarded"),
+    "decline": ("facilitator", ("proposed", "needs_detail"), "declined"),
+    "merge": ("facilitator", ("proposed", "needs_detail"), "merged"),
+    "resubmit": ("author", ("needs_detail",), "proposed"),
+    "accept": ("hq", ("forwarded",), "planned"),
+    "refuse": ("hq", ("forwarded",), "declined"),
+    "start": ("hq", ("planned",), "in_progress"),
+    "finish": ("hq", ("in_progress",), "done"),
+}
+
+
+def propose_idea(author, neighborhood, title, text, search_key, form_key):
+    """A new idea (or the one this form already made); the neighborhood's
+    facilitators hear of it."""
+    with write_transaction():
+        idea = Idea.get_or_none(Idea.form_key == form_key)
+        if idea is None:
+            idea = Idea.create(
+                author=author,
+                neighborhood=neighborhood,
+                title=title,
+                text=text,
+                search_key=search_key,
+                form_key=form_key,
+            )
+            IdeaEvent.create(idea=idea, actor=author, action="proposed", status="proposed")
+            for profile in facilitators_of(neighborhood):
+                notify(profile.user_id, "idea_new", actor=author, idea=idea)
+    return idea
+
+
+def support_idea(idea, user):
+    """Count `user`'s support once; False when the idea no longer takes it."""
+    if user.id == idea.author_id:
+        return False
+    with write_transaction():
+        if Idea.get_by_id(idea.id).status not in Idea.OPEN:
+            return False
+        return bool(IdeaSupport.insert(idea=idea, user=user).on_conflict_ignore().execute())
+
+
+def move_idea(idea, actor, action, note="", target=None, **changes):
+    """Take `action` on the idea if it is still in a state that allows it; the
+    step joins the trail and the author hears of it."""
+    _who, from_statuses, to_status = IDEA_MOVES[action]
+    with write_transaction():
+        changed = (
+            Idea.update(status=to_status, updated_at=utcnow(), merged_into=target, **changes)
+            .where(Idea.id == idea.id, Idea.status.in_(from_statuses))
+            .execute()
+        )
+        if not changed:
+            raise StateError(action)
+        IdeaEvent.create(idea=idea, actor=actor, action=action, status=to_status, note=note)
+        if target is not None:
+            # The merged idea's supporters, and its author, now support the other.
+            supporters = [row.user_id for row in idea.supports] + [idea.author_id]
+            IdeaSupport.insert_many(
+                [(target.id, user_id) for user_id in supporters if user_id != target.author_id],
+                fields=[IdeaSupport.idea, IdeaSupport.user],
+            ).on_conflict_ignore().execute()
+            IdeaEvent.create(idea=target, actor=actor, action="absorbed", status=target.status, note=idea.title)
+        if actor.id != idea.author_id:
+            notify(idea.author_id, "idea", actor=actor, idea=idea)
+        elif action == "resubmit":
+            for profile in facilitators_of(idea.neighborhood):
+                notify(profile.user_id, "idea_new", actor=actor, idea=idea)
+
+
+def ideas_in(area=None, statuses=None):
+    """Ideas of the neighborhoods in `area` (None: everywhere), each with its
+    count of `supporters`, last changed first."""
+    query = (
+        Idea.select(Idea, Area, fn.COUNT(IdeaSupport.id).alias("supporters"))
+        .join(Area)
+        .switch(Idea)
+        .join(IdeaSupport, JOIN.LEFT_OUTER)
+        .group_by(Idea, Area)
+    )
+    if area is not None:
+        query = query.where(Area.path.startswith(area.path))
+    if statuses:
+        query = query.where(Idea.status.in_(statuses))
+    return query.order_by(Idea.updated_at.desc(), Idea.id.desc())
+
+
+class Announcement(BaseModel):
+    """Headquarters or a facilitator speaks to an area (no area: everyone), or
+    a facilitator raises a neighborhood's problem to headquarters."""
+
+    KINDS = ("announcement", "problem")
+    STATUSES = ("open", "answered")
+    TITLE_MAX, BODY_MAX = 120, 2000
+
+    kind = CharField(max_length=12, constraints=[Check("kind IN ('announcement', 'problem')")])
+    area = ForeignKeyField(Area, null=True, backref="announcements", on_delete="RESTRICT")
+    author = ForeignKeyField(User, on_delete="RESTRICT")
+    title = CharField(max_length=120)
+    body = TextField()
+    status = CharField(max_length=10, default="open", constraints=[Check("status IN ('open', 'answered')")])
+    form_key = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("kind", "area", "created_at"), False), (("kind", "status", "created_at"), False))
+
+
+class AnnouncementReply(BaseModel):
+    """A member's reply or question under an announcement; headquarters' answer
+    to a problem."""
+
+    BODY_MAX = 1000
+
+    announcement = ForeignKeyField(Announcement, backref="replies", on_delete="CASCADE")
+    author = ForeignKeyField(User, on_delete="RESTRICT")
+    body = TextField()
+    form_key = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+def announce(author, area, title, body, form_key, kind="announcement"):
+    """Post an announcement (it reaches every member of the area through the
+    inbox), or raise a problem to headquarters; once per form."""
+    with write_transaction():
+        found = Announcement.get_or_none(Announcement.form_key == form_key)
+        if found is not None:
+            return found
+        item = Announcement.create(author=author, area=area, title=title, body=body, form_key=form_key, kind=kind)
+        if kind == "announcement":
+            notify_area(area, "announcement", actor=author, announcement=item)
+        else:
+            admins = User.select(User.id).join(UserRole).where(UserRole.role == "admin", User.is_active)
+            for admin in admins:
+                notify(admin.id, "problem", actor=author, announcement=item)
+        record_audit(f"{kind}.posted", actor=author, subject=f"announcement:{item.id}")
+    return item
+
+
+def reply_to(announcement, author, body, form_key, answers=False):
+    """A reply, once per form; its announcement's author hears of it. An
+    answer from headquarters closes a problem."""
+    with write_transaction():
+        found = AnnouncementReply.get_or_none(AnnouncementReply.form_key == form_key)
+        if found is not None:
+            return found
+        reply = AnnouncementReply.create(announcement=announcement, author=author, body=body, form_key=form_key)
+        if answers:
+            Announcement.update(status="answered").where(Announcement.id == announcement.id).execute()
+        if author.id != announcement.author_id:
+            notify(announcement.author_id, "answered" if answers else "reply", actor=author, announcement=announcement)
+    return reply
+
+
+def channel_of(area):
+    """Announcements that reach members of `area`: to it, to the areas above
+    it, and to everyone; newest first."""
+    above = [item.id for item in area.ancestors()] + [area.id]
+    return (
+        Announcement.select(Announcement, User)
+        .join(User)
+        .where(Announcement.kind == "announcement", Announcement.area.in_(above) | Announcement.area.is_null())
+        .order_by(Announcement.created_at.desc(), Announcement.id.desc())
+    )
+
+
+# --- Headquarters' view: counts of an area, never people ---------------------------
+
+IDEA_AGES = (30, 90)  # days: under a month, one to three months, older
+
+
+def area_overview(area):
+    """What headquarters sees of an area (None: the whole country): rows of
+    counts by activity type, state and age; nothing that names a person."""
+
+    def scoped(query, field):
+        if area is None:
+            return query
+        return query.where(field.in_(Area.select(Area.id).where(Area.path.startswith(area.path))))
+
+    def by_activity(query, field):
+        """(activity type, count) rows, in the list's order: one query."""
+        rows = scoped(query, field).group_by(ActivityType.id).order_by(ActivityType.position, ActivityType.id)
+        return [(row, row.count) for row in rows]
+
+    count = fn.COUNT(SQL("*")).alias("count")
+    needs = (
+        ActivityType.select(ActivityType, count)
+        .join(HelpPost)
+        .where(HelpPost.kind == "request", HelpPost.status == "open")
+    )
+    volunteers = ActivityType.select(ActivityType, count).join(VolunteerActivity).join(VolunteerProfile)
+    volunteers = volunteers.where(VolunteerProfile.is_active)
+
+    def stories(kind):
+        """Current stories of `kind` by activity type; those given none last (None)."""
+        typed = ActivityType.select(ActivityType, count).join(StoryActivity).join(Story)
+        rows = by_activity(typed.where(Story.kind == kind, Story.status == "current"), Story.neighborhood)
+        untyped = Story.select().where(
+            Story.kind == kind, Story.status == "current", Story.id.not_in(StoryActivity.select(StoryActivity.story))
+        )
+        untyped = scoped(untyped, Story.neighborhood).count()
+        return rows + ([(None, untyped)] if untyped else [])
+
+    # Ideas by state, counted in each age band: under a month, to three months, older.
+    now = utcnow()
+    newer, older = (now - datetime.timedelta(days=days) for days in IDEA_AGES)
+    bands = (Idea.created_at >= newer, (Idea.created_at < newer) & (Idea.created_at >= older), Idea.created_at < older)
+    sums = [fn.SUM(Case(None, [(band, 1)], 0)) for band in bands]
+    ideas = scoped(Idea.select(Idea.status, *sums), Idea.neighborhood).group_by(Idea.status)
+    idea_counts = {row[0]: [int(n or 0) for n in row[1:]] for row in ideas.tuples()}
+    hoods = Area.select(Area.id, Area.name).where(Area.kind == "neighborhood")
+    if area:
+        hoods = hoods.where(Area.path.startswith(area.path))
+    uncovered = hoods.where(Area.id.not_in(FacilitatorAssignment.select(FacilitatorAssignment.neighborhood)))
+    return {
+        "needs": by_activity(needs, HelpPost.neighborhood),
+        "need_stories": stories("need"),
+        "assets": stories("asset"),
+        "volunteers": by_activity(volunteers, VolunteerProfile.neighborhood),
+        "ideas": [(status, idea_counts[status]) for status in Idea.STATUSES if status in idea_counts],
+        "neighborhoods": hoods.count(),
+        "uncovered": uncovered.count(),
+        "uncovered_sample": list(uncovered.order_by(Area.name).limit(30)),
+    }
+
+
 MODELS = (
     Revision,
     Area,
@@ -1498,4 +1941,13 @@ MODELS = (
     FacilitatorProfile,
     FacilitatorAssignment,
     Training,
+    Story,
+    StoryActivity,
+    StoryPost,
+    StoryAsset,
+    Idea,
+    IdeaSupport,
+    IdeaEvent,
+    Announcement,
+    AnnouncementReply,
 )

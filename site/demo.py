@@ -148,6 +148,7 @@ def seed():
             )
         volunteers += 1
     transfers = seed_time_bank()
+    network = seed_network()
     return {
         "areas": areas,
         "centers": centers,
@@ -155,6 +156,7 @@ def seed():
         "posts": posts,
         "volunteers": volunteers,
         "time transfers": transfers,
+        "stories, ideas and announcements": network,
     }
 
 
@@ -185,3 +187,83 @@ def seed_time_bank():
         reason = "سپاس برای برنامهٔ کتاب‌خوانی کودکان"
         models.transfer(center, models.member_account(volunteer), 120, staff, reason=reason, form_key="demo-time-2")
     return models.TimeTransfer.select().count()
+
+
+# (form key, kind, title, narrative, activity, public): the record of Tajrish.
+DEMO_STORIES = (
+    (
+        "demo-story-1",
+        "need",
+        "سالمندان تنهای کوچه‌های شمالی خرید روزانه ندارند",
+        "دست‌کم دوازده سالمند تنها در کوچه‌های شمالی تجریش زندگی می‌کنند که پله‌ها و سربالایی بیرون رفتن را سخت کرده است.",
+        "elderly",
+        True,
+    ),
+    (
+        "demo-story-2",
+        "asset",
+        "گروه جوانان مسجد جامع",
+        "بیست جوان که هر جمعه بعد از نماز دور هم جمع می‌شوند و آماده‌اند خرید هفتگی همسایه‌ها را انجام دهند.",
+        "errands",
+        True,
+    ),
+    (
+        "demo-story-3",
+        "lesson",
+        "بازارچهٔ خیریهٔ پاییز کم‌رونق بود",
+        "بازارچه را فقط با پوستر در مسجد اعلام کردیم و خانواده‌های جوان خبردار نشدند.",
+        "other",
+        False,
+    ),
+)
+
+
+def seed_network():
+    """The facilitator serves Tajrish and Niavaran and keeps Tajrish's record;
+    a neighbor's idea on its way to headquarters; an announcement to District 1
+    and a problem raised to headquarters."""
+    admin = models.User.by_phone("09120000007")
+    facilitator = models.User.by_phone("09120000003")
+    tajrish = facilitator.neighborhood
+    for hood in (tajrish, models.User.by_phone("09120000001").neighborhood):
+        if not models.facilitates(facilitator, hood.id):
+            models.assign_facilitator(facilitator, hood, admin)
+    for form_key, kind, title, narrative, slug, public in DEMO_STORIES:
+        models.record_story(
+            facilitator,
+            form_key,
+            [models.ActivityType.get(models.ActivityType.slug == slug)],
+            neighborhood=tajrish,
+            kind=kind,
+            title=persian.normalize(title),
+            narrative=persian.normalize(narrative),
+            is_public=public,
+            search_key=persian.fold(f"{title} {narrative}"),
+            next_time="اعلام در مدرسه‌ها و گروه‌های محله، دو هفته زودتر." if kind == "lesson" else "",
+        )
+    need = models.Story.get(models.Story.form_key == "demo-story-1")
+    models.link_story(need, models.Story.get(models.Story.form_key == "demo-story-2"), facilitator)
+    resident = models.User.by_phone("09120000008")
+    title, text = "کتابخانهٔ کوچک در پارک تجریش", "قفسه‌ای کنار نیمکت‌های پارک که هر کس کتابی بگذارد و کتابی بردارد."
+    idea = models.propose_idea(resident, tajrish, title, text, persian.fold(f"{title} {text}"), "demo-idea-1")
+    for phone in ("09120000003", "09120000004"):
+        models.support_idea(idea, models.User.by_phone(phone))
+    if idea.status == "proposed":
+        models.move_idea(idea, facilitator, "forward", note="چند همسایه داوطلب نگه‌داری قفسه شده‌اند.")
+    district = tajrish.parent
+    models.announce(
+        admin,
+        district,
+        "واکسن آنفولانزای سالمندان",
+        "از شنبه تا چهارشنبه، صبح‌ها، در مرکز مثبت زندگی تجریش. کارت ملی همراه داشته باشید.",
+        "demo-announcement-1",
+    )
+    models.announce(
+        facilitator,
+        tajrish,
+        "قطعی آب کوچه‌های شمالی",
+        "سه روز است آب کوچه‌های شمالی ساعت‌ها قطع می‌شود و سالمندان نمی‌توانند آب ذخیره کنند.",
+        "demo-problem-1",
+        kind="problem",
+    )
+    return models.Story.select().count() + models.Idea.select().count() + models.Announcement.select().count()

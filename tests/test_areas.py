@@ -74,5 +74,8 @@ def test_demo_data_is_believable_and_seeding_twice_adds_nothing(db):
     roles = {row.role for row in models.UserRole.select()}
     assert roles == set(models.ROLES)
     assert first["time transfers"] == 3 and models.verify_ledger() == ([], 0)
+    assert first["stories, ideas and announcements"] == 6
+    idea = models.Idea.get()
+    assert idea.status == "forwarded" and idea.support_count() == 2
     for area in models.Area.select():
         assert "ي" not in area.name and "ك" not in area.name
