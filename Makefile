@@ -10,6 +10,7 @@ export FLASK_APP := app
 ## Install, migrate, load the demo data (once; again adds nothing) and serve http://127.0.0.1:5000
 run: install
 	$(BIN)/flask migrate
+	$(BIN)/flask registry-key
 	$(BIN)/flask seed-demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 

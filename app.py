@@ -43,8 +43,10 @@ def create_app(config=None):
     )
     app.config.update(config or {})
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _secret_key(app)
+    app.config.setdefault("REGISTRY_KEY", _registry_key(app))
 
     models.db.initialize(models.open_database(app.config["DATABASE_URL"]))
+    _check_registry_key(app)
     app.before_request(_connect_database)
     app.teardown_appcontext(_close_database)
 
@@ -78,6 +80,26 @@ def _secret_key(app):
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _registry_key(app):
+    """The key of the registry's identifier hashes: from the environment, or in
+    development from the file `flask registry-key` made. Never made here: a
+    new key would silently lose everyone already in the registry."""
+    if key := os.environ.get("HAMSAYEH_REGISTRY_KEY"):
+        return key
+    path = Path(app.instance_path) / "registry_key"
+    if not app.config["PRODUCTION"] and path.exists():
+        return path.read_text().strip()
+    return ""
+
+
+def _check_registry_key(app):
+    """Stop at start-up, with a clear message, when the registry's key is lost
+    or changed (once the schema exists: `flask migrate` runs before it)."""
+    with models.db.connection_context():
+        if models.db.table_exists(models.Setting._meta.table_name):
+            models.check_registry_key(app.config["REGISTRY_KEY"])
 
 
 def _connect_database():

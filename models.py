@@ -19,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from peewee import (
     JOIN,
     SQL,
+    BigIntegerField,
     BooleanField,
     Case,
     CharField,
@@ -1917,6 +1918,270 @@ def area_overview(area):
     }
 
 
+# --- Organizations and the county's shared registry (Samoon) -------------------------
+
+
+class Assembly(BaseModel):
+    """The assembly of charities (مجمع خیریه‌ها) of a county: its members share
+    one registry of the people they serve."""
+
+    county = ForeignKeyField(Area, unique=True, backref="assemblies", on_delete="RESTRICT")
+    name = CharField(max_length=160, unique=True)
+
+
+class Organization(BaseModel):
+    """An NGO, charity, jihadi or community group, business or government office."""
+
+    KINDS = ("charity", "ngo", "jihadi", "community", "business", "government")
+
+    name = CharField(max_length=160, unique=True)
+    kind = CharField(
+        max_length=12,
+        constraints=[Check("kind IN ('charity', 'ngo', 'jihadi', 'community', 'business', 'government')")],
+    )
+    county = ForeignKeyField(Area, backref="organizations", on_delete="RESTRICT")
+    assembly = ForeignKeyField(Assembly, null=True, backref="members", on_delete="SET NULL")
+    about = TextField(default="")
+    contact = CharField(max_length=300, default="")
+    created_at = DateTimeField(default=utcnow)
+
+
+class OrganizationMember(BaseModel):
+    """A member's role in an organization; a volunteer's request waits for a manager."""
+
+    ROLES = ("manager", "staff", "volunteer")
+    STAFF = ("manager", "staff")
+
+    organization = ForeignKeyField(Organization, backref="memberships", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="memberships", on_delete="CASCADE")
+    role = CharField(max_length=10, constraints=[Check("role IN ('manager', 'staff', 'volunteer')")])
+    is_active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("organization", "user"), True), (("user", "is_active"), False))
+
+
+def registry_organizations(user):
+    """The assembly members where `user` is active staff: who may use the registry."""
+    return (
+        Organization.select()
+        .join(OrganizationMember)
+        .where(
+            OrganizationMember.user == user,
+            OrganizationMember.is_active,
+            OrganizationMember.role.in_(OrganizationMember.STAFF),
+            Organization.assembly.is_null(False),
+        )
+        .order_by(Organization.name)
+    )
+
+
+class Setting(BaseModel):
+    """A named value the application keeps in its database (for example the
+    fingerprint of the registry key, to notice a lost or changed key)."""
+
+    name = CharField(max_length=60, primary_key=True)
+    value = CharField(max_length=200)
+
+
+class Beneficiary(BaseModel):
+    """A person in an assembly's registry. Never the identifier itself: its
+    keyed hash, to match, and its last digits, to show."""
+
+    ID_KINDS = ("national", "foreign")
+
+    assembly = ForeignKeyField(Assembly, backref="beneficiaries", on_delete="RESTRICT")
+    id_kind = CharField(max_length=10, constraints=[Check("id_kind IN ('national', 'foreign')")])
+    identifier_hash = CharField(max_length=64)
+    last_digits = CharField(max_length=4)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("assembly", "identifier_hash"), True),)
+
+
+class BeneficiaryRecord(BaseModel):
+    """What one organization knows of a beneficiary: seen in full by that
+    organization only; by others only when the person consented to share."""
+
+    HOUSEHOLD_MAX = 30
+
+    beneficiary = ForeignKeyField(Beneficiary, backref="records", on_delete="CASCADE")
+    organization = ForeignKeyField(Organization, backref="records", on_delete="RESTRICT")
+    name = CharField(max_length=80)
+    household_size = SmallIntegerField(default=1, constraints=[Check("household_size BETWEEN 1 AND 30")])
+    household = TextField(default="")
+    consent_to_share = BooleanField(default=False)
+    recorded_by = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("beneficiary", "organization"), True),)
+
+
+class Service(BaseModel):
+    """A service an organization gave a beneficiary."""
+
+    CATEGORIES = ("food", "cash", "medical", "education", "shelter", "clothing", "housing", "other")
+
+    beneficiary = ForeignKeyField(Beneficiary, backref="services", on_delete="CASCADE")
+    organization = ForeignKeyField(Organization, backref="services", on_delete="RESTRICT")
+    category = CharField(
+        max_length=10,
+        constraints=[
+            Check("category IN ('food', 'cash', 'medical', 'education', 'shelter', 'clothing', 'housing', 'other')")
+        ],
+    )
+    given_on = DateField()
+    # Rials; 0 when the value is not known.
+    amount = BigIntegerField(default=0, constraints=[Check("amount >= 0")])
+    note = CharField(max_length=300, default="")
+    recorded_by = ForeignKeyField(User, on_delete="RESTRICT")
+    form_key = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("beneficiary", "given_on"), False), (("organization", "given_on"), False))
+
+
+KEY_CHECK = b"hamsayeh registry key check"
+
+
+class RegistryKeyError(RuntimeError):
+    """The registry key is missing or is not the one the registry was made with."""
+
+
+def key_fingerprint(key):
+    return hmac.new(key.encode(), KEY_CHECK, hashlib.sha256).hexdigest()
+
+
+def check_registry_key(key):
+    """Refuse to run with a lost or changed key once identifiers were hashed
+    with one: a new key would silently make every person a stranger. The
+    first key a database sees is remembered (its fingerprint, never the key)."""
+    stored = Setting.get_or_none(Setting.name == "registry_key")
+    if not key:
+        if stored is not None or Beneficiary.select().exists():
+            raise RegistryKeyError(
+                "HAMSAYEH_REGISTRY_KEY is not set, but the registry holds people whose national codes were "
+                "hashed with a key. Restore that key (from your secrets store) before starting."
+            )
+        return False
+    if stored is None:
+        with write_transaction():
+            Setting.insert(name="registry_key", value=key_fingerprint(key)).on_conflict_ignore().execute()
+    elif not hmac.compare_digest(stored.value, key_fingerprint(key)):
+        raise RegistryKeyError(
+            "HAMSAYEH_REGISTRY_KEY is not the key this registry was made with: nobody would be found again. "
+            "Restore the original key."
+        )
+    return True
+
+
+def identifier_hash(key, id_kind, number):
+    """The keyed hash that matches a person across organizations."""
+    return hmac.new(key.encode(), f"{id_kind}:{number}".encode(), hashlib.sha256).hexdigest()
+
+
+def find_beneficiary(assembly, key, id_kind, number):
+    return Beneficiary.get_or_none(
+        Beneficiary.assembly == assembly, Beneficiary.identifier_hash == identifier_hash(key, id_kind, number)
+    )
+
+
+def record_beneficiary(organization, actor, key, id_kind, number, **fields):
+    """The organization's record of the person (made once; sent again, the
+    first stays), and the person in the assembly's registry."""
+    digest = identifier_hash(key, id_kind, number)
+    with write_transaction():
+        Beneficiary.insert(
+            assembly=organization.assembly_id, id_kind=id_kind, identifier_hash=digest, last_digits=number[-4:]
+        ).on_conflict_ignore().execute()
+        person = Beneficiary.get(
+            Beneficiary.assembly == organization.assembly_id, Beneficiary.identifier_hash == digest
+        )
+        record = BeneficiaryRecord.get_or_none(
+            BeneficiaryRecord.beneficiary == person, BeneficiaryRecord.organization == organization
+        )
+        created = record is None
+        if created:
+            record = BeneficiaryRecord.create(
+                beneficiary=person, organization=organization, recorded_by=actor, **fields
+            )
+            record_audit(
+                "registry.recorded", actor=actor, subject=f"beneficiary:{person.id}", detail=f"org:{organization.id}"
+            )
+    return record, created
+
+
+def record_service(record, actor, form_key, **fields):
+    with write_transaction():
+        service = Service.get_or_none(Service.form_key == form_key)
+        if service is None:
+            service = Service.create(
+                beneficiary=record.beneficiary_id,
+                organization=record.organization_id,
+                recorded_by=actor,
+                form_key=form_key,
+                **fields,
+            )
+            record_audit(
+                "registry.service",
+                actor=actor,
+                subject=f"beneficiary:{record.beneficiary_id}",
+                detail=f"org:{record.organization_id} {service.category}",
+            )
+    return service
+
+
+InquiryResult = namedtuple("InquiryResult", "person categories organizations shared own")
+
+
+def inquire(organization, actor, key, id_kind, number, months, reason):
+    """What the assembly gave this person in the last `months`: services by
+    category and how many organizations gave them. Other organizations'
+    records show only when the person consented to share. Every inquiry is in
+    the audit log with who, when and why, found or not."""
+    person = find_beneficiary(organization.assembly_id, key, id_kind, number)
+    since = datetime.date.today() - datetime.timedelta(days=round(months * 30.44))
+    with write_transaction():
+        record_audit(
+            "registry.inquiry",
+            actor=actor,
+            subject=f"beneficiary:{person.id}" if person else "beneficiary:none",
+            detail=f"org:{organization.id} months:{months} reason:{reason}",
+        )
+    if person is None:
+        return None
+    services = Service.select(Service.category, fn.COUNT(SQL("*")).alias("count")).where(
+        Service.beneficiary == person, Service.given_on >= since
+    )
+    categories = {row.category: row.count for row in services.group_by(Service.category)}
+    givers = (
+        Service.select(fn.COUNT(fn.DISTINCT(Service.organization)))
+        .where(Service.beneficiary == person, Service.given_on >= since)
+        .scalar()
+    )
+    records = list(
+        BeneficiaryRecord.select(BeneficiaryRecord, Organization)
+        .join(Organization)
+        .where(BeneficiaryRecord.beneficiary == person)
+    )
+    own = next((r for r in records if r.organization_id == organization.id), None)
+    shared = [r for r in records if r.organization_id != organization.id and r.consent_to_share]
+    return InquiryResult(person, categories, givers or 0, shared, own)
+
+
+def recent_inquiries(actor, window=datetime.timedelta(hours=1)):
+    """How many inquiries `actor` made lately: the registry's rate limit."""
+    return (
+        AuditEntry.select()
+        .where(AuditEntry.actor == actor, AuditEntry.action == "registry.inquiry", AuditEntry.at >= utcnow() - window)
+        .count()
+    )
+
+
 MODELS = (
     Revision,
     Area,
@@ -1950,4 +2215,11 @@ MODELS = (
     IdeaEvent,
     Announcement,
     AnnouncementReply,
+    Assembly,
+    Organization,
+    OrganizationMember,
+    Setting,
+    Beneficiary,
+    BeneficiaryRecord,
+    Service,
 )

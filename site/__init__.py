@@ -19,6 +19,7 @@ def blueprints():
         inbox,
         main,
         people,
+        registry,
         simple,
         sms,
         stories,
@@ -44,4 +45,5 @@ def blueprints():
         ideas.bp,
         channel.bp,
         hq.bp,
+        registry.bp,
     )

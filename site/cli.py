@@ -1,5 +1,6 @@
 """Command-line commands: `flask migrate`, `flask seed-demo`, `flask create-user`."""
 
+import secrets
 from pathlib import Path
 
 import click
@@ -15,6 +16,7 @@ def init_app(app):
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(generate_scale_command)
+    app.cli.add_command(registry_key_command)
 
 
 def migrations_directory():
@@ -34,11 +36,26 @@ def migrate_command():
     click.echo("applied: " + ", ".join(applied) if applied else "the schema is up to date")
 
 
+@click.command("registry-key")
+def registry_key_command():
+    """Development: make the registry's key file once, for an empty registry.
+    In production the key comes from HAMSAYEH_REGISTRY_KEY (a secrets store)."""
+    path = Path(current_app.instance_path) / "registry_key"
+    if current_app.config["REGISTRY_KEY"]:
+        click.echo("the registry key is set")
+        return
+    with models.db.connection_context():
+        models.check_registry_key("")  # refuses when a registry exists without its key
+    path.write_text(secrets.token_hex(32))
+    path.chmod(0o600)
+    click.echo(f"made a new registry key in {path}: keep it, or the registry cannot be read")
+
+
 @click.command("seed-demo")
 def seed_demo_command():
     """Fill the database with Persian demo data; running it again adds nothing."""
     with models.db.connection_context():
-        counts = demo.seed()
+        counts = demo.seed(registry_key=current_app.config["REGISTRY_KEY"])
     click.echo(", ".join(f"{name}: {count}" for name, count in counts.items()))
 
 

@@ -18,6 +18,10 @@ MESSAGES = {
     405: (_l("This action is not possible here"), _l("Please use the buttons on the page.")),
     413: (_l("What you sent is too large"), _l("Please send something smaller.")),
     429: (_l("Too many tries"), _l("Please wait a little and try again.")),
+    503: (
+        _l("This part of the site is not ready"),
+        _l("Its administrator has not finished setting it up. Please try again later."),
+    ),
     500: (
         _l("Something went wrong on our side"),
         _l("Nothing you typed is your fault. Please try again in a few minutes."),

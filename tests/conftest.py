@@ -15,6 +15,7 @@ from hamsayeh import cli, demo, persian
 
 PG_URL = os.environ.get("HAMSAYEH_TEST_DATABASE_URL")
 PIN = "2580"
+REGISTRY_KEY = "test-registry-key-not-a-secret"
 MINI_TREE = {
     "name": "تهران",
     "name_en": "Tehran",
@@ -63,6 +64,7 @@ def app(tmp_path_factory):
             "TESTING": True,
             "DATABASE_URL": _empty_database_url(tmp_path_factory),
             "SECRET_KEY": "test-secret-key",
+            "REGISTRY_KEY": REGISTRY_KEY,
         }
     )
     with application.app_context():

@@ -94,7 +94,7 @@ def test_residents_read_public_stories_only_and_cannot_edit(client, people, plac
         assert client.get(f"/stories/{public.id}/edit").status_code == 403
         assert client.get(f"/stories/neighborhood/{tajrish.id}/new").status_code == 403
         assert client.get("/stories/").status_code == 403
-    client.post("/account/sign-out")
+    submit(client, "/", "/account/sign-out", {})
     assert private.title not in client.get(f"/stories/neighborhood/{tajrish.id}").get_data(as_text=True)
     # Headquarters reads it, but only the neighborhood's facilitators edit.
     sign_in(client, people["admin"].phone)

@@ -128,6 +128,13 @@ ROUTES = {
     ("POST", "/channel/problems"),
     ("GET", "/hq/"),
     ("GET", "/hq/overview.csv"),
+    ("GET", "/registry/"),
+    ("POST", "/registry/inquiry"),
+    ("GET", "/registry/new"),
+    ("POST", "/registry/new"),
+    ("GET", "/registry/records/<int:record_id>"),
+    ("POST", "/registry/records/<int:record_id>/services"),
+    ("POST", "/registry/records/<int:record_id>/consent"),
 }
 
 

@@ -1,0 +1,208 @@
+"""The county's shared registry (Samoon): one family, many charities. Each rule
+about who sees what is proven by trying it."""
+
+from types import SimpleNamespace
+
+import jdatetime
+import pytest
+
+import models
+from app import _check_registry_key as start_up_check
+from tests.conftest import PIN, REGISTRY_KEY, sign_in, submit
+from tests.pages import check_page
+
+PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def national_code(first_nine):
+    """A valid national code: nine digits and their check digit."""
+    total = sum(int(digit) * (10 - i) for i, digit in enumerate(first_nine))
+    remainder = total % 11
+    return first_nine + str(remainder if remainder < 2 else 11 - remainder)
+
+
+FAMILY_CODE = national_code("007812345")
+
+
+@pytest.fixture
+def charities(people, places):
+    """Charities A and B of the assembly of Tehran, and C outside it; one
+    staff member of each (A's is the charity_staff of `people`)."""
+    city = places["Tajrish"].parent.parent
+    assembly = models.Assembly.create(county=city, name="مجمع خیریه‌های تهران")
+    orgs = {
+        "A": models.Organization.create(name="خیریهٔ الف", kind="charity", county=city, assembly=assembly),
+        "B": models.Organization.create(name="خیریهٔ ب", kind="charity", county=city, assembly=assembly),
+        "C": models.Organization.create(name="گروه ج", kind="community", county=city),
+    }
+    staff = {"A": people["charity_staff"]}
+    for index, name in enumerate(("B", "C")):
+        staff[name] = models.create_user(f"0912888000{index}", f"کارمند {name}", PIN, roles=("charity_staff",))
+    for name, user in staff.items():
+        models.OrganizationMember.create(organization=orgs[name], user=user, role="staff")
+    return orgs, staff
+
+
+def record_family(client, consent=False, number=FAMILY_CODE, id_kind="national"):
+    data = {"id_kind": id_kind, "number": number, "name": "خانوادهٔ رحیمی", "household_size": "۴"}
+    data["household"] = "مریم، دختر، ۱۲ ساله"
+    if consent:
+        data["consent"] = "1"
+    response = submit(client, "/registry/new", "/registry/new", data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return models.BeneficiaryRecord.get(models.BeneficiaryRecord.id == int(response.location.rsplit("/", 1)[1]))
+
+
+def add_service(client, record, category="food", **extra):
+    page = f"/registry/records/{record.id}"
+    today = jdatetime.date.today().strftime("%Y/%m/%d")
+    data = {"category": category, "given_on": today, "amount": "۵٬۰۰۰٬۰۰۰", "note": "سبد غذایی ماه"} | extra
+    return submit(client, page, f"{page}/services", data)
+
+
+def inquire(client, number, months="6"):
+    data = {"id_kind": "national", "number": number, "reason": "new_aid", "months": months}
+    return submit(client, "/registry/", "/registry/inquiry", data)
+
+
+def test_charity_b_sees_charity_as_food_service_without_the_familys_details(client, charities):
+    _orgs, staff = charities
+    sign_in(client, staff["A"].phone)
+    record = record_family(client)
+    assert add_service(client, record).status_code == 302
+    html = check_page(client.get(f"/registry/records/{record.id}"))
+    assert "سبد غذایی ماه" in html and "۵٬۰۰۰٬۰۰۰" in html
+
+    sign_in(client, staff["B"].phone)
+    typed = f"{FAMILY_CODE[:3]}-{FAMILY_CODE[3:]}".translate(PERSIAN)  # Persian digits and a dash
+    html = check_page(inquire(client, typed))
+    assert "۱ خدمت" in html and "از ۱ سازمان" in html and "غذا" in html
+    assert "خانوادهٔ رحیمی" not in html and "سبد غذایی ماه" not in html
+    assert FAMILY_CODE not in html and FAMILY_CODE.translate(PERSIAN) not in html
+    assert f"{FAMILY_CODE[-4:]}".translate(PERSIAN) in html
+
+    # Every inquiry is in the audit log with who and why; the code never is.
+    entry = models.AuditEntry.get(models.AuditEntry.action == "registry.inquiry")
+    assert entry.actor_id == staff["B"].id and "reason:new_aid" in entry.detail
+    for row in models.AuditEntry.select():
+        assert FAMILY_CODE not in f"{row.subject} {row.detail}"
+    assert models.verify_audit_chain() is None
+
+
+def test_the_national_code_is_stored_only_as_a_keyed_hash_and_its_last_digits(client, charities, db):
+    _orgs, staff = charities
+    sign_in(client, staff["A"].phone)
+    record_family(client)
+    person = models.Beneficiary.get()
+    assert person.last_digits == FAMILY_CODE[-4:]
+    assert person.identifier_hash == models.identifier_hash(REGISTRY_KEY, "national", FAMILY_CODE)
+    assert person.identifier_hash != models.identifier_hash("another key", "national", FAMILY_CODE)
+    for model in models.MODELS:
+        for row in model.select().dicts():
+            assert not any(FAMILY_CODE in str(value) for value in row.values()), model.__name__
+
+
+def test_consent_lets_other_members_see_name_and_household(client, charities):
+    _orgs, staff = charities
+    sign_in(client, staff["A"].phone)
+    record = record_family(client, consent=True)
+    sign_in(client, staff["B"].phone)
+    html = check_page(inquire(client, FAMILY_CODE))
+    assert "خانوادهٔ رحیمی" in html and "۰ خدمت" in html
+    sign_in(client, staff["A"].phone)
+    page = f"/registry/records/{record.id}"
+    assert submit(client, page, f"{page}/consent", {"consent": ""}).status_code == 302
+    sign_in(client, staff["B"].phone)
+    assert "خانوادهٔ رحیمی" not in check_page(inquire(client, FAMILY_CODE))
+    assert models.AuditEntry.select().where(models.AuditEntry.action == "registry.consent_withdrawn").exists()
+
+
+def test_wrong_numbers_are_refused_beside_the_field(client, charities):
+    _orgs, staff = charities
+    sign_in(client, staff["A"].phone)
+    wrong_check = FAMILY_CODE[:9] + str((int(FAMILY_CODE[9]) + 1) % 10)
+    for number, message in (
+        (wrong_check, "رقم کنترل"),
+        ("12345", "۱۰ رقم"),
+        ("۱۲۳abc۴۵۶۷۸", "فقط رقم"),
+    ):
+        html = check_page(inquire(client, number), 422)
+        assert 'id="f-number-error"' in html and message in html, number
+    data = {"id_kind": "foreign", "number": "12345678901", "name": "", "household_size": "۴۰"}
+    html = check_page(submit(client, "/registry/new", "/registry/new", data), 422)
+    for name in ("number", "name", "household_size"):
+        assert f'id="f-{name}-error"' in html
+    assert not models.Beneficiary.select().exists()
+    # A code written without its leading zeros is the same code.
+    assert record_family(client, number=FAMILY_CODE.lstrip("0")).beneficiary.last_digits == FAMILY_CODE[-4:]
+    foreign = record_family(client, number="۱۲۳۴-۵۶۷۸-۹۰۱۲", id_kind="foreign")
+    assert foreign.beneficiary_id != models.Beneficiary.get(models.Beneficiary.last_digits == FAMILY_CODE[-4:]).id
+
+
+def test_recording_twice_and_a_double_submitted_service_make_one(client, charities):
+    _orgs, staff = charities
+    sign_in(client, staff["A"].phone)
+    first = record_family(client)
+    assert record_family(client).id == first.id
+    assert add_service(client, first, form_key="same-service-form").status_code == 302
+    assert add_service(client, first, form_key="same-service-form").status_code == 302
+    assert models.Service.select().count() == 1
+    html = check_page(add_service(client, first, category="x", given_on="1499/01/01", amount="بسیار"), 422)
+    for name in ("category", "given_on", "amount"):
+        assert f'id="f-{name}-error"' in html
+    sign_in(client, staff["B"].phone)
+    second = record_family(client)
+    assert second.id != first.id and second.beneficiary_id == first.beneficiary_id
+    assert models.Beneficiary.select().count() == 1
+
+
+def test_only_staff_of_assembly_members_reach_the_registry(client, charities, people):
+    orgs, staff = charities
+    sign_in(client, staff["A"].phone)
+    record = record_family(client)
+    for role in ("resident", "volunteer", "facilitator", "center_staff", "social_worker", "admin"):
+        sign_in(client, people[role].phone)
+        for path in ("/registry/", "/registry/new", f"/registry/records/{record.id}"):
+            assert client.get(path).status_code == 403, (role, path)
+        assert client.post("/registry/inquiry", data={"number": FAMILY_CODE}).status_code in (400, 403)
+    # Staff of an organization outside the assembly, and a volunteer of a member.
+    models.OrganizationMember.create(organization=orgs["A"], user=people["volunteer"], role="volunteer")
+    for user in (staff["C"], people["volunteer"]):
+        sign_in(client, user.phone)
+        assert client.get("/registry/").status_code == 403
+    # Another member's staff: the record's address shows nothing.
+    sign_in(client, staff["B"].phone)
+    assert client.get(f"/registry/records/{record.id}").status_code == 404
+    page = f"/registry/records/{record.id}"
+    assert submit(client, "/registry/", f"{page}/services", {"category": "food"}).status_code == 404
+    assert submit(client, "/registry/", f"{page}/consent", {"consent": "1"}).status_code == 404
+    submit(client, "/", "/account/sign-out", {})
+    assert client.get("/registry/").status_code == 302
+
+
+def test_registry_pages_are_never_cached_and_inquiries_are_limited(client, charities, monkeypatch):
+    from hamsayeh import registry
+
+    _orgs, staff = charities
+    sign_in(client, staff["B"].phone)
+    assert client.get("/registry/").headers["Cache-Control"] == "no-store"
+    monkeypatch.setattr(registry, "INQUIRIES_PER_HOUR", 3)
+    for _ in range(3):
+        check_page(inquire(client, FAMILY_CODE))
+    html = check_page(inquire(client, FAMILY_CODE), 429)
+    assert 'id="f-number-error"' in html
+    assert models.recent_inquiries(staff["B"]) == 3
+
+
+def test_a_lost_or_changed_key_stops_the_start(charities, client):
+    _orgs, staff = charities
+    sign_in(client, staff["A"].phone)
+    record_family(client)
+    with pytest.raises(models.RegistryKeyError, match="not set"):
+        models.check_registry_key("")
+    assert models.check_registry_key(REGISTRY_KEY) is True  # the first key is remembered
+    with pytest.raises(models.RegistryKeyError, match="not the key"):
+        models.check_registry_key("a-new-key")
+    # The start-up hook of the application says so before serving anything.
+    with pytest.raises(models.RegistryKeyError, match="not the key"):
+        start_up_check(SimpleNamespace(config={"REGISTRY_KEY": "a-new-key"}))
