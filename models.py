@@ -9,6 +9,7 @@ after it can never interleave with another writer.
 import datetime
 import hashlib
 import hmac
+import itertools
 import json
 import os
 from collections import namedtuple
@@ -2012,6 +2013,8 @@ class BeneficiaryRecord(BaseModel):
     name = CharField(max_length=80)
     household_size = SmallIntegerField(default=1, constraints=[Check("household_size BETWEEN 1 AND 30")])
     household = TextField(default="")
+    # Where the household lives, as a city or neighborhood of the county: no address.
+    area = ForeignKeyField(Area, null=True, on_delete="SET NULL")
     consent_to_share = BooleanField(default=False)
     recorded_by = ForeignKeyField(User, on_delete="RESTRICT")
     created_at = DateTimeField(default=utcnow)
@@ -2171,6 +2174,118 @@ def inquire(organization, actor, key, id_kind, number, months, reason):
     own = next((r for r in records if r.organization_id == organization.id), None)
     shared = [r for r in records if r.organization_id != organization.id and r.consent_to_share]
     return InquiryResult(person, categories, givers or 0, shared, own)
+
+
+def import_key(key, organization_id, beneficiary_id, day, category):
+    """The form key of a service read from an imported list: the same row
+    imported again finds the service it made."""
+    text = f"import:{organization_id}:{beneficiary_id}:{day.isoformat()}:{category}"
+    return "import-" + hmac.new(key.encode(), text.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def registry_ref(key, beneficiary_id):
+    """A pseudonymous reference for reports: the same person always has the
+    same one, and it leads back to nobody without the registry."""
+    return hmac.new(key.encode(), f"ref:{beneficiary_id}".encode(), hashlib.sha256).hexdigest()[:8].upper()
+
+
+PARALLEL_DAYS = 30  # a service covers about a month: two of a kind closer than this overlap
+
+
+def assembly_services(assembly, since):
+    return (
+        Service.select(Service, Organization)
+        .join(Organization)
+        .switch(Service)
+        .join(Beneficiary)
+        .where(Beneficiary.assembly == assembly, Service.given_on >= since)
+    )
+
+
+def parallel_services(assembly, since):
+    """(beneficiary id, category, the services) where different organizations
+    gave the same person the same kind of service within overlapping periods."""
+    by_person = {}
+    for service in assembly_services(assembly, since).order_by(Service.given_on):
+        by_person.setdefault((service.beneficiary_id, service.category), []).append(service)
+    cases = []
+    for (person, category), services in by_person.items():
+        overlapping = {
+            item
+            for first, second in itertools.pairwise(services)
+            if first.organization_id != second.organization_id
+            and (second.given_on - first.given_on).days < PARALLEL_DAYS
+            for item in (first, second)
+        }
+        if overlapping:
+            cases.append((person, category, sorted(overlapping, key=lambda item: item.given_on)))
+    return cases
+
+
+def served_by_many(assembly, since, at_least=3):
+    """(beneficiary id, number of organizations) for people many organizations served."""
+    givers = fn.COUNT(fn.DISTINCT(Service.organization))
+    query = (
+        Service.select(Service.beneficiary, givers.alias("givers"))
+        .join(Beneficiary)
+        .where(Beneficiary.assembly == assembly, Service.given_on >= since)
+        .group_by(Service.beneficiary)
+        .having(givers >= at_least)
+        .order_by(givers.desc())
+    )
+    return [(row.beneficiary_id, row.givers) for row in query]
+
+
+def unserved(assembly, since):
+    """People of the registry with no service since `since`: the shy needy."""
+    served = Service.select(Service.beneficiary).where(Service.given_on >= since)
+    return Beneficiary.select().where(Beneficiary.assembly == assembly, Beneficiary.id.not_in(served))
+
+
+def needs_filed_for_someone(county, older_than):
+    """Open board requests that neighbors, volunteers or facilitators filed for
+    someone without an account, in the county, nobody has taken since `older_than`."""
+    return (
+        HelpPost.select(HelpPost, Area)
+        .join(Area)
+        .where(
+            Area.path.startswith(county.path),
+            HelpPost.kind == "request",
+            HelpPost.status == "open",
+            HelpPost.filed_by.is_null(False),
+            HelpPost.created_at < older_than,
+        )
+        .order_by(HelpPost.created_at)
+    )
+
+
+def services_by(assembly, since, group):
+    """Counts of services by category and `group`: "month" (first day of the
+    month) or "area" (the area the giving organization recorded)."""
+    rows = {}
+    query = assembly_services(assembly, since)
+    if group == "area":
+        query = (
+            query.switch(Service)
+            .join(
+                BeneficiaryRecord,
+                JOIN.LEFT_OUTER,
+                on=(
+                    (BeneficiaryRecord.beneficiary == Service.beneficiary)
+                    & (BeneficiaryRecord.organization == Service.organization)
+                ),
+                attr="record",
+            )
+            .select_extend(BeneficiaryRecord.area)
+        )
+    for service in query:
+        if group == "month":
+            key = service.given_on.replace(day=1)
+        else:  # a record without a place comes back as None
+            key = service.record.area_id if service.record else None
+        counts = rows.setdefault(key, {})
+        counts[service.category] = counts.get(service.category, 0) + 1
+    return rows
 
 
 def recent_inquiries(actor, window=datetime.timedelta(hours=1)):

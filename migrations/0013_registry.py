@@ -71,6 +71,7 @@ def up(migrator, db):
         name = CharField(max_length=80)
         household_size = SmallIntegerField(default=1, constraints=[Check('household_size BETWEEN 1 AND 30')])
         household = TextField(default='')
+        area = ForeignKeyField(Area, null=True, on_delete='SET NULL')
         consent_to_share = BooleanField(default=False)
         recorded_by = ForeignKeyField(User, on_delete='RESTRICT')
         created_at = DateTimeField()

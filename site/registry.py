@@ -7,15 +7,18 @@ National codes are never stored, shown or logged: the registry keeps a keyed
 hash to match and the last four digits to show. Only active staff of an
 assembly member reach these pages; nothing here is cached by the browser."""
 
+import csv
 import datetime
+import io
 import re
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 import models
-from hamsayeh import persian
+from hamsayeh import imports, persian
 from hamsayeh.forms import Form, new_key
 
 bp = Blueprint("registry", __name__, url_prefix="/registry")
@@ -42,6 +45,8 @@ MONTH_CHOICES = (3, 6, 12, 24)
 INQUIRIES_PER_HOUR = 60
 NOTE_MAX, HOUSEHOLD_TEXT_MAX, AMOUNT_MAX = 300, 1000, 10**13
 FOREIGN_PATTERN = re.compile(r"^\d{12}$")
+# A need filed for someone that nobody took in this many days shows in the report.
+WAITING_DAYS = 14
 
 
 @bp.before_request
@@ -97,6 +102,22 @@ def read_identifier(form):
 
 def key():
     return current_app.config["REGISTRY_KEY"]
+
+
+def county_places(organization):
+    """The county's cities and neighborhoods, as (id, "city › neighborhood")."""
+    county = organization.assembly.county
+    places = list(
+        models.Area.select()
+        .where(models.Area.path.startswith(county.path), models.Area.id != county.id)
+        .order_by(models.Area.path)
+        .limit(300)
+    )
+    names = {place.id: place.name for place in places}
+    return [
+        (str(place.id), " › ".join(names[int(i)] for i in place.path.strip("/").split("/") if int(i) in names))
+        for place in places
+    ]
 
 
 def page_options():
@@ -164,7 +185,8 @@ def new():
 
 
 def render_new(form, status=200):
-    return render_template("registry/new.html", form=form, **page_options()), status
+    places = [("", _("Not known")), *county_places(chosen_organization(form))]
+    return render_template("registry/new.html", form=form, places=places, **page_options()), status
 
 
 @bp.post("/new")
@@ -178,6 +200,12 @@ def create():
         form.error("household_size", _l("Write how many live in the household, from 1 to 30."))
     if len(form["household"]) > HOUSEHOLD_TEXT_MAX:
         form.error("household", _l("Write at most %(count)s letters.", count=HOUSEHOLD_TEXT_MAX))
+    area = None
+    if form["area"]:
+        if form["area"] not in dict(county_places(organization)):
+            form.error("area", _l("Choose a place of the county from the list."))
+        else:
+            area = int(form["area"])
     if not form.ok:
         return render_new(form, 422)
     record, created = models.record_beneficiary(
@@ -189,6 +217,7 @@ def create():
         name=name,
         household_size=int(size),
         household=form["household"],
+        area=area,
         consent_to_share=form["consent"] == "1",
     )
     if created:
@@ -282,3 +311,172 @@ def consent(record_id):
         )
     flash(_("The consent to share is recorded.") if given else _("The consent to share is withdrawn."))
     return redirect(url_for("registry.record", record_id=record.id))
+
+
+def report_since(months):
+    return datetime.date.today() - datetime.timedelta(days=round(months * 30.44))
+
+
+def report_months():
+    months = request.args.get("months", "6")
+    return int(months) if months.isdigit() and int(months) in MONTH_CHOICES else 6
+
+
+def jalali_month(day):
+    value = persian.to_jalali(day)
+    return f"{persian.MONTHS[value.month - 1]} {value.year}"
+
+
+def assembly_report(organization, months):
+    """The assembly's report: counts and pseudonymous references only."""
+    assembly = organization.assembly
+    since = report_since(months)
+    own = {
+        row.beneficiary_id: row.id
+        for row in models.BeneficiaryRecord.select().where(models.BeneficiaryRecord.organization == organization)
+    }
+
+    def ref(person_id):
+        return {"ref": models.registry_ref(key(), person_id), "record": own.get(person_id)}
+
+    parallel = [
+        {**ref(person), "category": category, "services": services}
+        for person, category, services in models.parallel_services(assembly, since)
+    ]
+    many = [{**ref(person), "givers": givers} for person, givers in models.served_by_many(assembly, since)]
+    unserved = models.unserved(assembly, since)
+    waiting = list(
+        models.needs_filed_for_someone(assembly.county, models.utcnow() - datetime.timedelta(days=WAITING_DAYS))
+    )
+    by_month = models.services_by(assembly, since, "month")
+    by_area = models.services_by(assembly, since, "area")
+    area_names = {area.id: area.name for area in models.Area.select().where(models.Area.id.in_(list(by_area)))}
+    by_category = {}
+    for counts in by_month.values():
+        for category, count in counts.items():
+            by_category[category] = by_category.get(category, 0) + count
+    return {
+        "parallel": parallel,
+        "many": many,
+        "unserved_count": unserved.count(),
+        "unserved": [ref(person.id) for person in unserved.order_by(models.Beneficiary.created_at).limit(50)],
+        "waiting": waiting,
+        "by_month": [(jalali_month(month), counts) for month, counts in sorted(by_month.items())],
+        "by_area": sorted(
+            ((area_names.get(area, _("Not known")), counts) for area, counts in by_area.items()),
+            key=lambda row: -sum(row[1].values()),
+        ),
+        "category_totals": [(CATEGORY_LABELS[c], by_category[c]) for c in CATEGORY_LABELS if c in by_category],
+    }
+
+
+def totals(rows):
+    return [(label, sum(counts.values())) for label, counts in rows]
+
+
+@bp.get("/reports")
+def reports():
+    organization = chosen_organization(Form(request.args))
+    months = report_months()
+    return render_template(
+        "registry/reports.html",
+        organization=organization,
+        months=months,
+        report=assembly_report(organization, months),
+        waiting_days=WAITING_DAYS,
+        totals=totals,
+        **page_options(),
+    )
+
+
+@bp.get("/reports.csv")
+def reports_csv():
+    """The report's counts, one row each: section, item, category, count."""
+    organization = chosen_organization(Form(request.args))
+    months = report_months()
+    report = assembly_report(organization, months)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Section"), _("Item"), _("Kind"), _("Count")])
+    for case in report["parallel"]:
+        writer.writerow([_("Parallel services"), case["ref"], CATEGORY_LABELS[case["category"]], len(case["services"])])
+    for case in report["many"]:
+        writer.writerow([_("Served by many organizations"), case["ref"], "", case["givers"]])
+    writer.writerow([_("Registered with no service"), "", "", report["unserved_count"]])
+    writer.writerow([_("Needs filed for someone that nobody took"), "", "", len(report["waiting"])])
+    for section, rows in ((_("By month"), report["by_month"]), (_("By area"), report["by_area"])):
+        for label, counts in rows:
+            writer.writerows([section, label, CATEGORY_LABELS[category], count] for category, count in counts.items())
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="registry-report-{months}-months.csv"'},
+    )
+
+
+def category_names():
+    """What a list may call each kind of service: its Persian name or its key."""
+    with force_locale("fa"):
+        names = {persian.fold(str(label)): slug for slug, label in CATEGORY_LABELS.items()}
+    return names | {slug: slug for slug in CATEGORY_LABELS}
+
+
+@bp.get("/import")
+def upload():
+    return render_template("registry/import.html", form=Form(), result=None, **page_options())
+
+
+@bp.post("/import")
+def import_list():
+    """Import the good rows of an organization's list and report the bad ones
+    by row number and reason; the same file again adds nothing."""
+    form = Form(request.form)
+    organization = chosen_organization(form)
+    upload = request.files.get("file")
+    data = upload.read() if upload else b""
+    rows = []
+    if not data:
+        form.error("file", _l("Choose a CSV or Excel file."))
+    else:
+        try:
+            rows = imports.read_table(data)
+        except imports.UnreadableFile:
+            form.error("file", _l("This file cannot be read. Save it as CSV (UTF-8) or Excel (XLSX) and try again."))
+    if rows and imports.is_header(rows[0]):
+        rows, first = rows[1:], 2
+    else:
+        first = 1
+    if len(rows) > imports.MAX_ROWS:
+        form.error("file", _l("A list can have at most %(count)s rows. Split it in parts.", count=imports.MAX_ROWS))
+    if form.ok and not rows:
+        form.error("file", _l("The file has no rows."))
+    if not form.ok:
+        return render_template("registry/import.html", form=form, result=None, **page_options()), 422
+    names, today = category_names(), datetime.date.today()
+    result = {"new": 0, "known": 0, "services": 0, "bad": []}
+    for number, row in enumerate(rows, start=first):
+        if not any(str(cell).strip() for cell in row):
+            continue
+        fields, problem = imports.check_row(row, names, today)
+        if problem:
+            result["bad"].append((number, problem))
+            continue
+        (kind, identifier), service = fields["identifier"], fields["service"]
+        record, created = models.record_beneficiary(
+            organization, g.user, key(), kind, identifier, name=fields["name"], household_size=fields["household_size"]
+        )
+        result["new" if created else "known"] += 1
+        if service is not None:
+            day, category = service
+            form_key = models.import_key(key(), organization.id, record.beneficiary_id, day, category)
+            before = models.Service.select().where(models.Service.form_key == form_key).exists()
+            models.record_service(record, g.user, form_key, category=category, given_on=day, note=_("Imported"))
+            result["services"] += 0 if before else 1
+    with models.write_transaction():
+        models.record_audit(
+            "registry.imported",
+            actor=g.user,
+            subject=f"org:{organization.id}",
+            detail=f"new:{result['new']} known:{result['known']} services:{result['services']} bad:{len(result['bad'])}",
+        )
+    return render_template("registry/import.html", form=Form(), result=result, **page_options())

@@ -1,6 +1,8 @@
 """The county's shared registry (Samoon): one family, many charities. Each rule
 about who sees what is proven by trying it."""
 
+import datetime
+import io
 from types import SimpleNamespace
 
 import jdatetime
@@ -206,3 +208,94 @@ def test_a_lost_or_changed_key_stops_the_start(charities, client):
     # The start-up hook of the application says so before serving anything.
     with pytest.raises(models.RegistryKeyError, match="not the key"):
         start_up_check(SimpleNamespace(config={"REGISTRY_KEY": "a-new-key"}))
+
+
+def test_the_report_shows_parallel_services_and_the_shy_needy_by_reference_only(client, charities, people, places):
+    from tests.test_board import make_post
+
+    _orgs, staff = charities
+    sign_in(client, staff["A"].phone)
+    family = record_family(client)
+    add_service(client, family)
+    quiet = record_family(client, number=national_code("123456789"))
+    old_need = make_post(people["volunteer"], places["Bazaar"], "همسایهٔ سالمند بی‌تلفن به خرید هفتگی نیاز دارد")
+    models.HelpPost.update(
+        filed_by=people["volunteer"],
+        on_behalf_name="آقای رحیمی",
+        created_at=models.utcnow() - datetime.timedelta(days=20),
+    ).where(models.HelpPost.id == old_need.id).execute()
+    sign_in(client, staff["B"].phone)
+    b_record = record_family(client)
+    add_service(client, b_record)  # food again, the same month, from another charity
+
+    html = check_page(client.get("/registry/reports"))
+    family_ref = models.registry_ref(REGISTRY_KEY, family.beneficiary_id)
+    quiet_ref = models.registry_ref(REGISTRY_KEY, quiet.beneficiary_id)
+    parallel = html.split('id="parallel"')[1].split('id="many"')[0]
+    assert family_ref in parallel and "خیریهٔ الف" in parallel and "خیریهٔ ب" in parallel
+    shy = html.split('id="shy"')[1].split('id="by-category"')[0]
+    assert quiet_ref in shy and family_ref not in shy and "۱ نفر" in shy
+    assert f"/board/posts/{old_need.id}" in shy
+    for secret in ("خانوادهٔ رحیمی", "آقای رحیمی", FAMILY_CODE, FAMILY_CODE[-4:]):
+        assert secret not in html
+    assert models.served_by_many(family.beneficiary.assembly, datetime.date(2000, 1, 1), at_least=2) == [
+        (family.beneficiary_id, 2)
+    ]
+    rows = client.get("/registry/reports.csv").get_data(as_text=True)
+    assert family_ref in rows and "خدمت‌های موازی" in rows and "خانوادهٔ رحیمی" not in rows
+
+
+def upload(client, filename, data):
+    token_page = "/registry/import"
+    from tests.conftest import csrf_token
+
+    body = {"csrf_token": csrf_token(client, token_page), "file": (io.BytesIO(data), filename)}
+    return client.post("/registry/import", data=body, content_type="multipart/form-data")
+
+
+def test_an_imported_list_brings_the_good_rows_and_names_the_bad_ones(client, charities):
+    _orgs, staff = charities
+    sign_in(client, staff["A"].phone)
+    wrong_check = FAMILY_CODE[:9] + str((int(FAMILY_CODE[9]) + 1) % 10)
+    lines = [
+        "کد ملی,نام,تعداد خانوار,آخرین خدمت,نوع خدمت",
+        f"{FAMILY_CODE.translate(PERSIAN)},خانوادهٔ رحیمی,۴,۱۴۰۵/۰۸/۰۱,غذا",
+        f"{wrong_check},خانوادهٔ کریمی,3,,",
+        f"{national_code('123456789')},خانوادهٔ نوری,2,,",
+        f"{national_code('234567891')},,2,,",
+        f"{national_code('345678912')},خانوادهٔ صالحی,40,,",
+        f"{national_code('456789123').lstrip('0')},خانوادهٔ امینی,,1405/07/15,درمانی",
+    ]
+    data = "\n".join(lines).encode("utf-8")
+    html = check_page(upload(client, "list.csv", data))
+    assert "۳ نفر تازه ثبت شد" in html and "۲ خدمت افزوده شد" in html
+    bad = html.split('id="bad-rows"')[1]
+    for row, reason in (("۳", "رقم کنترل"), ("۵", "نام خالی"), ("۶", "۱ تا ۳۰")):
+        assert f'<td class="num">{row}</td><td>' in bad and reason in bad, row
+    assert models.Beneficiary.select().count() == 3 and models.Service.select().count() == 2
+    # The same file again adds nothing.
+    html = check_page(upload(client, "list.csv", data))
+    assert "۰ نفر تازه ثبت شد" in html and "۳ نفر پیش‌تر ثبت شده بودند" in html and "۰ خدمت افزوده شد" in html
+    assert models.Beneficiary.select().count() == 3 and models.Service.select().count() == 2
+
+
+def test_an_excel_list_with_numbers_and_dates_in_cells_comes_in(client, charities):
+    import openpyxl
+
+    _orgs, staff = charities
+    sign_in(client, staff["A"].phone)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["کد ملی", "نام", "خانوار", "آخرین خدمت", "نوع"])
+    sheet.append([int(FAMILY_CODE), "خانوادهٔ رحیمی", 4, datetime.datetime(2026, 10, 1), "food"])
+    sheet.append(["12345", "خانوادهٔ کریمی", 3, None, None])
+    out = io.BytesIO()
+    book.save(out)
+    html = check_page(upload(client, "list.xlsx", out.getvalue()))
+    assert "۱ نفر تازه ثبت شد" in html and "۱۰ رقم" in html
+    service = models.Service.get()
+    assert service.given_on == datetime.date(2026, 10, 1) and service.category == "food"
+    assert models.Beneficiary.get().last_digits == FAMILY_CODE[-4:]
+    html = check_page(upload(client, "list.xlsx", b"PK\x03\x04 not really a workbook"), 422)
+    assert 'id="f-file-error"' in html
+    assert 'id="f-file-error"' in check_page(upload(client, "empty.csv", b""), 422)

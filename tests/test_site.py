@@ -135,6 +135,10 @@ ROUTES = {
     ("GET", "/registry/records/<int:record_id>"),
     ("POST", "/registry/records/<int:record_id>/services"),
     ("POST", "/registry/records/<int:record_id>/consent"),
+    ("GET", "/registry/reports"),
+    ("GET", "/registry/reports.csv"),
+    ("GET", "/registry/import"),
+    ("POST", "/registry/import"),
 }
 
 
