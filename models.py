@@ -1944,11 +1944,39 @@ class Organization(BaseModel):
     assembly = ForeignKeyField(Assembly, null=True, backref="members", on_delete="SET NULL")
     about = TextField(default="")
     contact = CharField(max_length=300, default="")
+    volunteers_wanted = TextField(default="")
     created_at = DateTimeField(default=utcnow)
+
+    def managed_by(self, user):
+        return (
+            user is not None
+            and self.memberships.where(
+                OrganizationMember.user == user, OrganizationMember.role == "manager", OrganizationMember.is_active
+            ).exists()
+        )
+
+
+class OrganizationArea(BaseModel):
+    """A place an organization serves."""
+
+    organization = ForeignKeyField(Organization, backref="areas", on_delete="CASCADE")
+    area = ForeignKeyField(Area, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("organization", "area"), True),)
+
+
+class OrganizationActivity(BaseModel):
+    organization = ForeignKeyField(Organization, backref="activities", on_delete="CASCADE")
+    activity_type = ForeignKeyField(ActivityType, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("organization", "activity_type"), True),)
 
 
 class OrganizationMember(BaseModel):
-    """A member's role in an organization; a volunteer's request waits for a manager."""
+    """A member's role in an organization; a volunteer's request to join waits,
+    inactive, until a manager accepts it."""
 
     ROLES = ("manager", "staff", "volunteer")
     STAFF = ("manager", "staff")
@@ -1961,6 +1989,127 @@ class OrganizationMember(BaseModel):
 
     class Meta:
         indexes = ((("organization", "user"), True), (("user", "is_active"), False))
+
+
+def set_organization_lists(organization, areas, activities, actor, **fields):
+    """Change an organization's page: its fields, places served and activity types."""
+    with write_transaction():
+        if fields:
+            Organization.update(**fields).where(Organization.id == organization.id).execute()
+        OrganizationArea.delete().where(OrganizationArea.organization == organization).execute()
+        OrganizationArea.insert_many(
+            [(organization.id, area) for area in areas], fields=[OrganizationArea.organization, OrganizationArea.area]
+        ).execute()
+        OrganizationActivity.delete().where(OrganizationActivity.organization == organization).execute()
+        OrganizationActivity.insert_many(
+            [(organization.id, item) for item in activities],
+            fields=[OrganizationActivity.organization, OrganizationActivity.activity_type],
+        ).execute()
+        record_audit("organization.changed", actor=actor, subject=f"org:{organization.id}")
+
+
+def ask_to_join(organization, user):
+    """A volunteer's request (made once); False when they are already in."""
+    with write_transaction():
+        return bool(
+            OrganizationMember.insert(organization=organization, user=user, role="volunteer", is_active=False)
+            .on_conflict_ignore()
+            .execute()
+        )
+
+
+def set_membership(organization, user, role, actor, active=True):
+    """Add or change a member (accepting a request is making it active); the
+    registry's staff get the charity_staff role, which shows them its pages."""
+    with write_transaction():
+        changed = (
+            OrganizationMember.update(role=role, is_active=active)
+            .where(OrganizationMember.organization == organization, OrganizationMember.user == user)
+            .execute()
+        )
+        if not changed:
+            OrganizationMember.create(organization=organization, user=user, role=role, is_active=active)
+        if active and role in OrganizationMember.STAFF:
+            UserRole.insert(user=user, role="charity_staff").on_conflict_ignore().execute()
+        record_audit(
+            "organization.member", actor=actor, subject=f"user:{user.id}", detail=f"org:{organization.id} {role}"
+        )
+
+
+def remove_membership(organization, user_id, actor):
+    with write_transaction():
+        OrganizationMember.delete().where(
+            OrganizationMember.organization == organization, OrganizationMember.user == user_id
+        ).execute()
+        record_audit(
+            "organization.member_removed", actor=actor, subject=f"user:{user_id}", detail=f"org:{organization.id}"
+        )
+
+
+def join_assembly(organization, actor):
+    """Make the organization a member of its county's assembly (made if needed)."""
+    county = organization.county
+    with write_transaction():
+        Assembly.insert(county=county, name=f"مجمع خیریه‌های {county.name}").on_conflict_ignore().execute()
+        assembly = Assembly.get(Assembly.county == county)
+        Organization.update(assembly=assembly).where(Organization.id == organization.id).execute()
+        record_audit("organization.joined_assembly", actor=actor, subject=f"org:{organization.id}")
+    return assembly
+
+
+class AssemblyPost(BaseModel):
+    """A member organization's short post to its assembly: an experience or a lesson."""
+
+    KINDS = ("experience", "lesson")
+    TITLE_MAX, BODY_MAX = 120, 2000
+
+    assembly = ForeignKeyField(Assembly, backref="posts", on_delete="CASCADE")
+    organization = ForeignKeyField(Organization, on_delete="CASCADE")
+    author = ForeignKeyField(User, on_delete="RESTRICT")
+    kind = CharField(max_length=10, constraints=[Check("kind IN ('experience', 'lesson')")])
+    title = CharField(max_length=120)
+    body = TextField()
+    form_key = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Capacity(BaseModel):
+    """What a member organization can offer: so many of a kind per period, in a place."""
+
+    CATEGORIES = ("food_packages", "medical_visits", "tutoring_hours", "shelter_beds", "clothing", "cash_aid", "other")
+    PERIODS = ("week", "month", "year")
+
+    organization = ForeignKeyField(Organization, backref="capacities", on_delete="CASCADE")
+    category = CharField(
+        max_length=16,
+        constraints=[
+            Check(
+                "category IN ('food_packages', 'medical_visits', 'tutoring_hours', 'shelter_beds', "
+                "'clothing', 'cash_aid', 'other')"
+            )
+        ],
+    )
+    quantity = IntegerField(constraints=[Check("quantity BETWEEN 1 AND 1000000")])
+    period = CharField(max_length=5, constraints=[Check("period IN ('week', 'month', 'year')")])
+    area = ForeignKeyField(Area, null=True, on_delete="SET NULL")
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("organization", "category", "area"), True),)
+
+
+# Capacity per month, whatever period it was given in.
+PER_MONTH = {"week": 52 / 12, "month": 1, "year": 1 / 12}
+
+
+def assembly_capacity(assembly):
+    """The assembly's combined capacity per month: {(category, area id): amount}."""
+    combined = {}
+    rows = Capacity.select(Capacity).join(Organization).where(Organization.assembly == assembly)
+    for row in rows:
+        key = (row.category, row.area_id)
+        combined[key] = combined.get(key, 0) + row.quantity * PER_MONTH[row.period]
+    return {key: round(amount) for key, amount in combined.items()}
 
 
 def registry_organizations(user):
@@ -2332,7 +2481,11 @@ MODELS = (
     AnnouncementReply,
     Assembly,
     Organization,
+    OrganizationArea,
+    OrganizationActivity,
     OrganizationMember,
+    AssemblyPost,
+    Capacity,
     Setting,
     Beneficiary,
     BeneficiaryRecord,

@@ -31,10 +31,59 @@ def up(migrator, db):
         assembly = ForeignKeyField(Assembly, null=True, on_delete='SET NULL')
         about = TextField(default='')
         contact = CharField(max_length=300, default='')
+        volunteers_wanted = TextField(default='')
         created_at = DateTimeField()
         class Meta:
             database = db
             table_name = 'organization'
+
+    class ActivityType(Model):
+        class Meta:
+            database = db
+            table_name = 'activity_type'
+
+    class OrganizationArea(Model):
+        organization = ForeignKeyField(Organization, on_delete='CASCADE')
+        area = ForeignKeyField(Area, on_delete='CASCADE')
+        class Meta:
+            database = db
+            table_name = 'organization_area'
+            indexes = ((('organization', 'area'), True),)
+
+    class OrganizationActivity(Model):
+        organization = ForeignKeyField(Organization, on_delete='CASCADE')
+        activity_type = ForeignKeyField(ActivityType, on_delete='CASCADE')
+        class Meta:
+            database = db
+            table_name = 'organization_activity'
+            indexes = ((('organization', 'activity_type'), True),)
+
+    class AssemblyPost(Model):
+        assembly = ForeignKeyField(Assembly, on_delete='CASCADE')
+        organization = ForeignKeyField(Organization, on_delete='CASCADE')
+        author = ForeignKeyField(User, on_delete='RESTRICT')
+        kind = CharField(max_length=10, constraints=[Check("kind IN ('experience', 'lesson')")])
+        title = CharField(max_length=120)
+        body = TextField()
+        form_key = CharField(max_length=64, unique=True)
+        created_at = DateTimeField()
+        class Meta:
+            database = db
+            table_name = 'assembly_post'
+
+    class Capacity(Model):
+        organization = ForeignKeyField(Organization, on_delete='CASCADE')
+        category = CharField(max_length=16, constraints=[Check(
+            "category IN ('food_packages', 'medical_visits', 'tutoring_hours', 'shelter_beds', "
+            "'clothing', 'cash_aid', 'other')")])
+        quantity = IntegerField(constraints=[Check('quantity BETWEEN 1 AND 1000000')])
+        period = CharField(max_length=5, constraints=[Check("period IN ('week', 'month', 'year')")])
+        area = ForeignKeyField(Area, null=True, on_delete='SET NULL')
+        updated_at = DateTimeField()
+        class Meta:
+            database = db
+            table_name = 'capacity'
+            indexes = ((('organization', 'category', 'area'), True),)
 
     class OrganizationMember(Model):
         organization = ForeignKeyField(Organization, on_delete='CASCADE')
@@ -96,10 +145,11 @@ def up(migrator, db):
             table_name = 'service'
             indexes = ((('beneficiary', 'given_on'), False), (('organization', 'given_on'), False))
 
-    db.create_tables([Assembly, Organization, OrganizationMember, Setting, Beneficiary, BeneficiaryRecord, Service])
+    db.create_tables([Assembly, Organization, OrganizationArea, OrganizationActivity, OrganizationMember, AssemblyPost,
+                      Capacity, Setting, Beneficiary, BeneficiaryRecord, Service])
 
 
 def down(migrator, db):
-    for table in ('service', 'beneficiary_record', 'beneficiary', 'setting', 'organization_member',
-                  'organization', 'assembly'):
+    for table in ('service', 'beneficiary_record', 'beneficiary', 'setting', 'capacity', 'assembly_post',
+                  'organization_member', 'organization_activity', 'organization_area', 'organization', 'assembly'):
         migrator.migrate(migrator.drop_table(table))

@@ -18,6 +18,7 @@ def blueprints():
         ideas,
         inbox,
         main,
+        orgs,
         people,
         registry,
         simple,
@@ -46,4 +47,5 @@ def blueprints():
         channel.bp,
         hq.bp,
         registry.bp,
+        orgs.bp,
     )

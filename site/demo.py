@@ -3,6 +3,7 @@ neighborhoods, Damavand and Hamedan, Mosbat-e Zendegi centers, and one member
 for every role. Every step looks before it writes, so seeding twice adds
 nothing."""
 
+import datetime
 import json
 from importlib import resources
 
@@ -21,6 +22,7 @@ DEMO_PEOPLE = (
     ("09120000007", "سارا جعفری", ("admin",), None),
     ("09120000008", "عباس قاسمی", ("resident",), "تجریش"),
     ("09120000009", "معصومه نوری", ("resident", "volunteer"), "دربند"),
+    ("09120000010", "محمد صادقی", ("resident",), None),
 )
 
 
@@ -99,7 +101,7 @@ def find_neighborhood(name, city=None):
     return query.first()
 
 
-def seed():
+def seed(registry_key=""):
     data = load_area_data()
     areas = sum(add_area(None, province) for province in data["areas"])
     centers = 0
@@ -149,6 +151,7 @@ def seed():
         volunteers += 1
     transfers = seed_time_bank()
     network = seed_network()
+    organizations = seed_organizations(registry_key)
     return {
         "areas": areas,
         "centers": centers,
@@ -157,6 +160,7 @@ def seed():
         "volunteers": volunteers,
         "time transfers": transfers,
         "stories, ideas and announcements": network,
+        "organizations and registry": organizations,
     }
 
 
@@ -267,3 +271,80 @@ def seed_network():
         kind="problem",
     )
     return models.Story.select().count() + models.Idea.select().count() + models.Announcement.select().count()
+
+
+# (name, kind, in the assembly, manager's phone, about): organizations of Damavand county.
+DEMO_ORGANIZATIONS = (
+    ("خیریهٔ امام رضا دماوند", "charity", True, "09120000005", "سبد غذایی و کمک هزینهٔ درمان برای خانواده‌های نیازمند."),
+    ("جمعیت نیکوکاری رودهن", "charity", True, "09120000010", "کمک به اجاره و جهیزیه و هزینهٔ تحصیل."),
+    ("کانون مهر گیلاوند", "ngo", True, "09120000005", "کلاس‌های رایگان درسی برای کودکان محله."),
+    ("گروه جهادی شهید همت آبسرد", "jihadi", False, "09120000002", "تعمیر خانه و کمک در روزهای سخت زمستان."),
+)
+# (first nine digits of the national code, name, household size, [(organization, kind, days ago)]).
+DEMO_FAMILIES = (
+    ("007812345", "خانوادهٔ رحیمی", 4, [(0, "food", 40), (1, "food", 25)]),
+    ("123456789", "خانوادهٔ صالحی", 3, [(1, "housing", 60)]),
+    ("234567891", "خانوادهٔ امینی", 5, []),
+)
+
+
+def national_code(first_nine):
+    """A valid national code for demo people: nine digits and their check digit."""
+    total = sum(int(digit) * (10 - i) for i, digit in enumerate(first_nine))
+    remainder = total % 11
+    return first_nine + str(remainder if remainder < 2 else 11 - remainder)
+
+
+def seed_organizations(registry_key):
+    """Charities of Damavand county in their assembly, with a few families in
+    the registry (when a registry key is set): one got food from two charities
+    in overlapping months, one is registered and got nothing."""
+    admin = models.User.by_phone("09120000007")
+    county = models.Area.get_or_none(models.Area.kind == "county", models.Area.name == "دماوند")
+    if county is None:
+        return 0
+    organizations = []
+    for name, kind, in_assembly, phone, about in DEMO_ORGANIZATIONS:
+        organization = models.Organization.get_or_none(models.Organization.name == name)
+        if organization is None:
+            with models.write_transaction():
+                organization = models.Organization.create(name=name, kind=kind, county=county, about=about)
+            models.set_membership(organization, models.User.by_phone(phone), "manager", admin)
+            if in_assembly:
+                models.join_assembly(organization, admin)
+            organization = models.Organization.get_by_id(organization.id)
+        organizations.append(organization)
+    first, second = organizations[0], organizations[1]
+    assembly = first.assembly
+    if not models.Capacity.select().where(models.Capacity.organization == first).exists():
+        for organization, category, quantity, period in (
+            (first, "food_packages", 60, "month"),
+            (second, "food_packages", 10, "week"),
+            (organizations[2], "tutoring_hours", 40, "month"),
+        ):
+            models.Capacity.create(organization=organization, category=category, quantity=quantity, period=period)
+    with models.write_transaction():
+        models.AssemblyPost.insert(
+            assembly=assembly,
+            organization=first,
+            author=models.User.by_phone("09120000005"),
+            kind="lesson",
+            title="سبدها را شب و بی‌صدا برسانیم",
+            body="خانواده‌هایی که آبرویشان برایشان مهم است، وقتی سبد جلوی چشم همسایه‌ها نرسد، راحت‌تر می‌پذیرند.",
+            form_key="demo-assembly-post-1",
+        ).on_conflict_ignore().execute()
+    if registry_key:
+        for digits, name, size, services in DEMO_FAMILIES:
+            code = national_code(digits)
+            for index, (giver, category, days_ago) in enumerate(services or [(0, None, 0)]):
+                organization = organizations[giver]
+                staff = models.User.by_phone(DEMO_ORGANIZATIONS[giver][3])
+                record, _created = models.record_beneficiary(
+                    organization, staff, registry_key, "national", code, name=name, household_size=size
+                )
+                if category:
+                    day = datetime.date.today() - datetime.timedelta(days=days_ago)
+                    models.record_service(
+                        record, staff, f"demo-service-{digits}-{index}", category=category, given_on=day
+                    )
+    return models.Organization.select().count() + models.Beneficiary.select().count()

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 import models
 from hamsayeh import imports, persian
 from hamsayeh.forms import Form, new_key
+from hamsayeh.templating import digits
 
 bp = Blueprint("registry", __name__, url_prefix="/registry")
 
@@ -324,7 +325,7 @@ def report_months():
 
 def jalali_month(day):
     value = persian.to_jalali(day)
-    return f"{persian.MONTHS[value.month - 1]} {value.year}"
+    return digits(f"{persian.MONTHS[value.month - 1]} {value.year}")
 
 
 def assembly_report(organization, months):

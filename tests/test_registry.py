@@ -10,17 +10,11 @@ import pytest
 
 import models
 from app import _check_registry_key as start_up_check
+from hamsayeh.demo import national_code
 from tests.conftest import PIN, REGISTRY_KEY, sign_in, submit
 from tests.pages import check_page
 
 PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
-
-
-def national_code(first_nine):
-    """A valid national code: nine digits and their check digit."""
-    total = sum(int(digit) * (10 - i) for i, digit in enumerate(first_nine))
-    remainder = total % 11
-    return first_nine + str(remainder if remainder < 2 else 11 - remainder)
 
 
 FAMILY_CODE = national_code("007812345")

@@ -139,6 +139,18 @@ ROUTES = {
     ("GET", "/registry/reports.csv"),
     ("GET", "/registry/import"),
     ("POST", "/registry/import"),
+    ("GET", "/orgs/"),
+    ("GET", "/orgs/<int:org_id>"),
+    ("POST", "/orgs/<int:org_id>/join"),
+    ("GET", "/orgs/<int:org_id>/edit"),
+    ("POST", "/orgs/<int:org_id>/edit"),
+    ("GET", "/orgs/<int:org_id>/members"),
+    ("POST", "/orgs/<int:org_id>/members"),
+    ("GET", "/orgs/new"),
+    ("POST", "/orgs/new"),
+    ("GET", "/orgs/assemblies/<int:assembly_id>"),
+    ("POST", "/orgs/assemblies/<int:assembly_id>/posts"),
+    ("POST", "/orgs/assemblies/<int:assembly_id>/capacity"),
 }
 
 

@@ -1,0 +1,157 @@
+"""Organizations' portals and the county's assembly: pages, members, join
+requests, shared posts and the combined capacity."""
+
+import pytest
+
+import models
+from hamsayeh import demo
+from tests.conftest import PIN, sign_in, submit
+from tests.pages import check_page
+
+DAMAVAND = {
+    "name": "دماوند",
+    "name_en": "Damavand",
+    "kind": "county",
+    "children": [
+        {
+            "name": "دماوند",
+            "name_en": "Damavand",
+            "kind": "city",
+            "children": [{"name": "گیلاوند", "name_en": "Gilavand", "kind": "neighborhood"}],
+        },
+        {"name": "رودهن", "name_en": "Rudehen", "kind": "city"},
+    ],
+}
+
+
+@pytest.fixture
+def county(places):
+    province = places["Tajrish"].ancestors()[0]
+    demo.add_area(province, DAMAVAND)
+    return models.Area.get(models.Area.kind == "county")
+
+
+def open_page(client, county, manager, name="خیریهٔ امام رضا", assembly="1"):
+    data = {"name": name, "kind": "charity", "county": str(county.id), "manager": manager.phone, "assembly": assembly}
+    response = submit(client, "/orgs/new", "/orgs/new", data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:1500]
+    return models.Organization.get(models.Organization.name == name)
+
+
+def test_headquarters_opens_a_page_and_its_manager_fills_it_in(client, people, county):
+    manager = people["resident"]
+    sign_in(client, people["admin"].phone)
+    html = check_page(submit(client, "/orgs/new", "/orgs/new", {"name": "", "kind": "x", "manager": "0912"}), 422)
+    for name in ("name", "kind", "county", "manager"):
+        assert f'id="f-{name}-error"' in html
+    org = open_page(client, county, manager)
+    assert org.assembly.county_id == county.id
+    assert "charity_staff" in models.User.get_by_id(manager.id).roles()
+    assert 'id="f-name-error"' in check_page(
+        submit(client, "/orgs/new", "/orgs/new", {"name": org.name, "kind": "charity", "county": str(county.id)}), 422
+    )
+
+    sign_in(client, manager.phone)
+    edit = f"/orgs/{org.id}/edit"
+    check_page(client.get(edit))
+    rudehen = models.Area.get(models.Area.name == "رودهن")
+    food = models.ActivityType.get(models.ActivityType.slug == "food")
+    outside = people["resident"].neighborhood_id  # Tajrish is not in the county
+    data = {"about": "سبد غذایی برای خانواده‌های نیازمند از ۱۳۸۵", "contact": "دفتر: خیابان امام، پلاک ۱۲", "wanted": ""}
+    html = check_page(submit(client, edit, edit, data | {"area": str(outside)}), 422)
+    assert 'id="f-area-error"' in html and "سبد غذایی" in html
+    data |= {"area": str(rudehen.id), "activity": str(food.id), "wanted": "بسته‌بندی سبدها، پنجشنبه‌ها"}
+    assert submit(client, edit, edit, data).status_code == 302
+
+    submit(client, "/", "/account/sign-out", {})
+    html = check_page(client.get(f"/orgs/{org.id}"))
+    for text in ("سبد غذایی", "رودهن", "غذا", "دفتر: خیابان امام", "پنجشنبه‌ها", org.assembly.name):
+        assert text in html, text
+    assert manager.phone not in html
+    html = check_page(client.get("/orgs/", query_string={"county": county.id, "kind": "charity"}))
+    assert org.name in html
+    assert org.name not in check_page(client.get("/orgs/", query_string={"kind": "business"}))
+
+
+def test_volunteers_ask_to_join_and_a_manager_accepts_or_adds_staff(client, people, county):
+    manager = people["resident"]
+    sign_in(client, people["admin"].phone)
+    org = open_page(client, county, manager)
+    volunteer = people["volunteer"]
+    sign_in(client, volunteer.phone)
+    page = f"/orgs/{org.id}"
+    assert submit(client, page, f"{page}/join", {}).status_code == 302
+    assert submit(client, page, f"{page}/join", {}).status_code == 302
+    assert "منتظر" in check_page(client.get(page))
+    # Not a manager: no editing, no members page.
+    for path in (f"{page}/edit", f"{page}/members"):
+        assert client.get(path).status_code == 403
+    assert submit(client, page, f"{page}/edit", {"about": "x"}).status_code == 403
+
+    sign_in(client, manager.phone)
+    members = f"{page}/members"
+    html = check_page(client.get(members))
+    assert volunteer.name in html and "درخواست عضویت" in html
+    assert submit(client, members, members, {"phone": volunteer.phone, "role": "volunteer"}).status_code == 302
+    member = models.OrganizationMember.get(models.OrganizationMember.user == volunteer)
+    assert member.is_active and member.role == "volunteer"
+    assert models.OrganizationMember.select().where(models.OrganizationMember.user == volunteer).count() == 1
+    # A volunteer of a member organization does not reach the registry; staff do.
+    sign_in(client, volunteer.phone)
+    assert client.get("/registry/").status_code == 403
+    staff = models.create_user("09123330000", "کارمند تازه", PIN)
+    sign_in(client, manager.phone)
+    html = check_page(submit(client, members, members, {"phone": "09129999999", "role": "staff"}), 422)
+    assert 'id="f-phone-error"' in html
+    assert submit(client, members, members, {"phone": "۰۹۱۲۳۳۳۰۰۰۰", "role": "staff"}).status_code == 302
+    sign_in(client, staff.phone)
+    check_page(client.get("/registry/"))
+    assert "/registry/" in check_page(client.get("/"))
+    sign_in(client, manager.phone)
+    data = {"phone": staff.phone, "role": "staff", "remove": "1"}
+    assert submit(client, members, members, data).status_code == 302
+    sign_in(client, staff.phone)
+    assert client.get("/registry/").status_code == 403
+
+
+def test_the_assembly_shares_posts_and_combines_its_capacity(client, people, county):
+    sign_in(client, people["admin"].phone)
+    first = open_page(client, county, people["resident"])
+    second = open_page(client, county, people["charity_staff"], name="جمعیت هلال محله")
+    outsider = open_page(client, county, people["volunteer"], name="گروه جهادی کوه", assembly="")
+    assembly = first.assembly
+    page = f"/orgs/assemblies/{assembly.id}"
+    assert second.assembly_id == assembly.id and outsider.assembly_id is None
+
+    sign_in(client, people["resident"].phone)
+    check_page(client.get(page))
+    rudehen = models.Area.get(models.Area.name == "رودهن")
+    capacity = f"{page}/capacity"
+    for data in (
+        {"category": "food_packages", "quantity": "۱۰", "period": "week", "area": str(rudehen.id)},
+        {"category": "tutoring_hours", "quantity": "40", "period": "month", "area": ""},
+    ):
+        assert submit(client, page, capacity, data).status_code == 302
+    html = check_page(submit(client, page, capacity, {"category": "x", "quantity": "بسیار", "period": "day"}), 422)
+    for name in ("category", "quantity", "period"):
+        assert f'id="f-{name}-error"' in html
+    post = {"kind": "lesson", "title": "توزیع شبانه بهتر بود", "body": "آبروی خانواده‌ها بیشتر حفظ شد", "form_key": "k1"}
+    assert submit(client, page, f"{page}/posts", post).status_code == 302
+    assert submit(client, page, f"{page}/posts", post).status_code == 302
+
+    sign_in(client, people["charity_staff"].phone)
+    data = {"category": "food_packages", "quantity": "20", "period": "month", "area": str(rudehen.id)}
+    assert submit(client, page, capacity, data).status_code == 302
+    combined = models.assembly_capacity(assembly)
+    assert combined[("food_packages", rudehen.id)] == round(10 * 52 / 12 + 20)
+    html = check_page(client.get(page))
+    assert "توزیع شبانه بهتر بود" in html and html.count("توزیع شبانه بهتر بود") == 1
+    assert "۶۳" in html and "<svg" in html
+    # Zero removes what was stated.
+    assert submit(client, page, capacity, data | {"quantity": "0"}).status_code == 302
+    assert models.assembly_capacity(assembly)[("food_packages", rudehen.id)] == round(10 * 52 / 12)
+
+    # Someone outside the assembly's members cannot post or state capacity.
+    sign_in(client, people["volunteer"].phone)
+    assert submit(client, page, f"{page}/posts", post | {"form_key": "k2"}).status_code == 403
+    assert submit(client, page, capacity, data).status_code == 403
