@@ -88,6 +88,18 @@ def write_transaction():
     return db.atomic()
 
 
+def made_once(model, form_key, make):
+    """The row a form made, made now by `make()` if it was not: a double submit
+    finds the first. Two submits that race on PostgreSQL (where nothing holds a
+    table's write lock) meet at the unique form key, and the second reads the first."""
+    try:
+        with write_transaction():
+            found = model.get_or_none(model.form_key == form_key)
+            return found if found is not None else make()
+    except IntegrityError:
+        return model.get(model.form_key == form_key)
+
+
 def utcnow():
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
@@ -426,11 +438,17 @@ class AuditEntry(BaseModel):
 GENESIS_HASH = "0" * 64
 
 
+def lock_audit():
+    """Hold the audit chain until the transaction ends (SQLite's write lock
+    already does): two entries never share a predecessor, and a count of
+    entries read under it cannot change before the next one is written."""
+    if not isinstance(db.obj, SqliteDatabase):
+        db.execute_sql("SELECT pg_advisory_xact_lock(7243001)")
+
+
 def record_audit(action, actor=None, subject="", detail=""):
     """Append to the audit chain; call inside the write transaction it records."""
-    if not isinstance(db.obj, SqliteDatabase):
-        # Serialize appenders so that two entries never share a predecessor.
-        db.execute_sql("SELECT pg_advisory_xact_lock(7243001)")
+    lock_audit()
     last = AuditEntry.select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).first()
     entry = AuditEntry(
         actor=actor,
@@ -1583,16 +1601,17 @@ class StoryAsset(BaseModel):
 
 def record_story(author, form_key, activities, **fields):
     """A new story, or the one this form already made."""
-    with write_transaction():
-        story = Story.get_or_none(Story.form_key == form_key)
-        if story is None:
-            story = Story.create(author=author, form_key=form_key, **fields)
-            StoryActivity.insert_many(
-                [(story.id, activity.id) for activity in activities],
-                fields=[StoryActivity.story, StoryActivity.activity_type],
-            ).execute()
-            record_audit("story.recorded", actor=author, subject=f"story:{story.id}", detail=story.kind)
-    return story
+
+    def make():
+        story = Story.create(author=author, form_key=form_key, **fields)
+        StoryActivity.insert_many(
+            [(story.id, activity.id) for activity in activities],
+            fields=[StoryActivity.story, StoryActivity.activity_type],
+        ).execute()
+        record_audit("story.recorded", actor=author, subject=f"story:{story.id}", detail=story.kind)
+        return story
+
+    return made_once(Story, form_key, make)
 
 
 def update_story(story, actor, activities, **fields):
@@ -1707,21 +1726,17 @@ IDEA_MOVES = {
 def propose_idea(author, neighborhood, title, text, search_key, form_key):
     """A new idea (or the one this form already made); the neighborhood's
     facilitators hear of it."""
-    with write_transaction():
-        idea = Idea.get_or_none(Idea.form_key == form_key)
-        if idea is None:
-            idea = Idea.create(
-                author=author,
-                neighborhood=neighborhood,
-                title=title,
-                text=text,
-                search_key=search_key,
-                form_key=form_key,
-            )
-            IdeaEvent.create(idea=idea, actor=author, action="proposed", status="proposed")
-            for profile in facilitators_of(neighborhood):
-                notify(profile.user_id, "idea_new", actor=author, idea=idea)
-    return idea
+
+    def make():
+        idea = Idea.create(
+            author=author, neighborhood=neighborhood, title=title, text=text, search_key=search_key, form_key=form_key
+        )
+        IdeaEvent.create(idea=idea, actor=author, action="proposed", status="proposed")
+        for profile in facilitators_of(neighborhood):
+            notify(profile.user_id, "idea_new", actor=author, idea=idea)
+        return idea
+
+    return made_once(Idea, form_key, make)
 
 
 def support_idea(idea, user):
@@ -1731,7 +1746,10 @@ def support_idea(idea, user):
     with write_transaction():
         if Idea.get_by_id(idea.id).status not in Idea.OPEN:
             return False
-        return bool(IdeaSupport.insert(idea=idea, user=user).on_conflict_ignore().execute())
+        if IdeaSupport.select().where(IdeaSupport.idea == idea, IdeaSupport.user == user).exists():
+            return False
+        IdeaSupport.insert(idea=idea, user=user).on_conflict_ignore().execute()
+        return True
 
 
 def move_idea(idea, actor, action, note="", target=None, **changes):
@@ -1816,10 +1834,8 @@ class AnnouncementReply(BaseModel):
 def announce(author, area, title, body, form_key, kind="announcement"):
     """Post an announcement (it reaches every member of the area through the
     inbox), or raise a problem to headquarters; once per form."""
-    with write_transaction():
-        found = Announcement.get_or_none(Announcement.form_key == form_key)
-        if found is not None:
-            return found
+
+    def make():
         item = Announcement.create(author=author, area=area, title=title, body=body, form_key=form_key, kind=kind)
         if kind == "announcement":
             notify_area(area, "announcement", actor=author, announcement=item)
@@ -1828,22 +1844,24 @@ def announce(author, area, title, body, form_key, kind="announcement"):
             for admin in admins:
                 notify(admin.id, "problem", actor=author, announcement=item)
         record_audit(f"{kind}.posted", actor=author, subject=f"announcement:{item.id}")
-    return item
+        return item
+
+    return made_once(Announcement, form_key, make)
 
 
 def reply_to(announcement, author, body, form_key, answers=False):
     """A reply, once per form; its announcement's author hears of it. An
     answer from headquarters closes a problem."""
-    with write_transaction():
-        found = AnnouncementReply.get_or_none(AnnouncementReply.form_key == form_key)
-        if found is not None:
-            return found
+
+    def make():
         reply = AnnouncementReply.create(announcement=announcement, author=author, body=body, form_key=form_key)
         if answers:
             Announcement.update(status="answered").where(Announcement.id == announcement.id).execute()
         if author.id != announcement.author_id:
             notify(announcement.author_id, "answered" if answers else "reply", actor=author, announcement=announcement)
-    return reply
+        return reply
+
+    return made_once(AnnouncementReply, form_key, make)
 
 
 def channel_of(area):
@@ -2011,11 +2029,16 @@ def set_organization_lists(organization, areas, activities, actor, **fields):
 def ask_to_join(organization, user):
     """A volunteer's request (made once); False when they are already in."""
     with write_transaction():
-        return bool(
-            OrganizationMember.insert(organization=organization, user=user, role="volunteer", is_active=False)
-            .on_conflict_ignore()
-            .execute()
-        )
+        if (
+            OrganizationMember.select()
+            .where(OrganizationMember.organization == organization, OrganizationMember.user == user)
+            .exists()
+        ):
+            return False
+        OrganizationMember.insert(
+            organization=organization, user=user, role="volunteer", is_active=False
+        ).on_conflict_ignore().execute()
+        return True
 
 
 def set_membership(organization, user, role, actor, active=True):
@@ -2091,11 +2114,30 @@ class Capacity(BaseModel):
     )
     quantity = IntegerField(constraints=[Check("quantity BETWEEN 1 AND 1000000")])
     period = CharField(max_length=5, constraints=[Check("period IN ('week', 'month', 'year')")])
-    area = ForeignKeyField(Area, null=True, on_delete="SET NULL")
+    # Where it is offered: a place of the county, or the county itself.
+    area = ForeignKeyField(Area, on_delete="CASCADE")
     updated_at = DateTimeField(default=utcnow)
 
     class Meta:
         indexes = ((("organization", "category", "area"), True),)
+
+
+def state_capacity(organization, category, quantity, period, area, actor):
+    """Say what the organization can offer of a kind in a place: stated again,
+    it replaces the amount; zero removes it."""
+    with write_transaction():
+        if quantity:
+            Capacity.insert(
+                organization=organization, category=category, quantity=quantity, period=period, area=area
+            ).on_conflict(
+                conflict_target=[Capacity.organization, Capacity.category, Capacity.area],
+                update={Capacity.quantity: quantity, Capacity.period: period, Capacity.updated_at: utcnow()},
+            ).execute()
+        else:
+            Capacity.delete().where(
+                Capacity.organization == organization, Capacity.category == category, Capacity.area == area
+            ).execute()
+        record_audit("organization.capacity", actor=actor, subject=f"org:{organization.id}", detail=category)
 
 
 # Capacity per month, whatever period it was given in.
@@ -2242,62 +2284,89 @@ def find_beneficiary(assembly, key, id_kind, number):
     )
 
 
-def record_beneficiary(organization, actor, key, id_kind, number, **fields):
+def record_beneficiary(organization, actor, key, id_kind, number, limit=None, **fields):
     """The organization's record of the person (made once; sent again, the
-    first stays), and the person in the assembly's registry."""
+    first stays), and the person in the assembly's registry. A new record
+    counts against `limit` look-ups an hour: it shows what others gave."""
     digest = identifier_hash(key, id_kind, number)
-    with write_transaction():
-        Beneficiary.insert(
-            assembly=organization.assembly_id, id_kind=id_kind, identifier_hash=digest, last_digits=number[-4:]
-        ).on_conflict_ignore().execute()
-        person = Beneficiary.get(
+
+    def existing():
+        person = Beneficiary.get_or_none(
             Beneficiary.assembly == organization.assembly_id, Beneficiary.identifier_hash == digest
         )
-        record = BeneficiaryRecord.get_or_none(
+        return person and BeneficiaryRecord.get_or_none(
             BeneficiaryRecord.beneficiary == person, BeneficiaryRecord.organization == organization
         )
-        created = record is None
-        if created:
+
+    try:
+        with write_transaction():
+            record = existing()
+            if record:
+                return record, False
+            check_look_up_limit(actor, limit)
+            Beneficiary.insert(
+                assembly=organization.assembly_id, id_kind=id_kind, identifier_hash=digest, last_digits=number[-4:]
+            ).on_conflict_ignore().execute()
+            person = Beneficiary.get(
+                Beneficiary.assembly == organization.assembly_id, Beneficiary.identifier_hash == digest
+            )
             record = BeneficiaryRecord.create(
                 beneficiary=person, organization=organization, recorded_by=actor, **fields
             )
             record_audit(
                 "registry.recorded", actor=actor, subject=f"beneficiary:{person.id}", detail=f"org:{organization.id}"
             )
-    return record, created
+            return record, True
+    except IntegrityError:  # the same person recorded twice at once (PostgreSQL)
+        return existing(), False
 
 
 def record_service(record, actor, form_key, **fields):
-    with write_transaction():
-        service = Service.get_or_none(Service.form_key == form_key)
-        if service is None:
-            service = Service.create(
-                beneficiary=record.beneficiary_id,
-                organization=record.organization_id,
-                recorded_by=actor,
-                form_key=form_key,
-                **fields,
-            )
-            record_audit(
-                "registry.service",
-                actor=actor,
-                subject=f"beneficiary:{record.beneficiary_id}",
-                detail=f"org:{record.organization_id} {service.category}",
-            )
-    return service
+    def make():
+        service = Service.create(
+            beneficiary=record.beneficiary_id,
+            organization=record.organization_id,
+            recorded_by=actor,
+            form_key=form_key,
+            **fields,
+        )
+        record_audit(
+            "registry.service",
+            actor=actor,
+            subject=f"beneficiary:{record.beneficiary_id}",
+            detail=f"org:{record.organization_id} {service.category}",
+        )
+        return service
+
+    return made_once(Service, form_key, make)
 
 
 InquiryResult = namedtuple("InquiryResult", "person categories organizations shared own")
+# What counts against a staff member's hourly limit: each shows what the assembly gave someone.
+LOOK_UPS = ("registry.inquiry", "registry.recorded")
 
 
-def inquire(organization, actor, key, id_kind, number, months, reason):
+class RateLimited(Exception):
+    """Too many look-ups in the last hour."""
+
+
+def check_look_up_limit(actor, limit):
+    """Inside the write transaction, before the look-up's audit entry."""
+    lock_audit()
+    if limit is not None and recent_inquiries(actor) >= limit:
+        raise RateLimited
+
+
+def inquire(organization, actor, key, id_kind, number, months, reason, limit=None):
     """What the assembly gave this person in the last `months`: services by
     category and how many organizations gave them. Other organizations'
     records show only when the person consented to share. Every inquiry is in
-    the audit log with who, when and why, found or not."""
+    the audit log with who, when and why, found or not; more than `limit` an
+    hour are refused."""
     person = find_beneficiary(organization.assembly_id, key, id_kind, number)
     since = datetime.date.today() - datetime.timedelta(days=round(months * 30.44))
     with write_transaction():
+        check_look_up_limit(actor, limit)
         record_audit(
             "registry.inquiry",
             actor=actor,
@@ -2441,7 +2510,7 @@ def recent_inquiries(actor, window=datetime.timedelta(hours=1)):
     """How many inquiries `actor` made lately: the registry's rate limit."""
     return (
         AuditEntry.select()
-        .where(AuditEntry.actor == actor, AuditEntry.action == "registry.inquiry", AuditEntry.at >= utcnow() - window)
+        .where(AuditEntry.actor == actor, AuditEntry.action.in_(LOOK_UPS), AuditEntry.at >= utcnow() - window)
         .count()
     )
 

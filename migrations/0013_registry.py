@@ -78,7 +78,7 @@ def up(migrator, db):
             "'clothing', 'cash_aid', 'other')")])
         quantity = IntegerField(constraints=[Check('quantity BETWEEN 1 AND 1000000')])
         period = CharField(max_length=5, constraints=[Check("period IN ('week', 'month', 'year')")])
-        area = ForeignKeyField(Area, null=True, on_delete='SET NULL')
+        area = ForeignKeyField(Area, on_delete='CASCADE')
         updated_at = DateTimeField()
         class Meta:
             database = db

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 import models
-from hamsayeh import auth
+from hamsayeh import auth, persian
 from hamsayeh.forms import Form
 
 bp = Blueprint("activity_types", __name__, url_prefix="/admin/activity-types")
@@ -32,7 +32,7 @@ def validate(form):
     position = form["position"] or "0"
     if not re.fullmatch(r"\d{1,3}", position):
         form.error("position", _l("Write the place in the list as a number from 0 to 999."))
-    return {"name": name, "name_en": form["name_en"], "position": int(position) if position.isdigit() else 0}
+    return {"name": name, "name_en": form["name_en"], "position": persian.whole_number(position, 10000) or 0}
 
 
 @bp.get("/")

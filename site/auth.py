@@ -10,6 +10,7 @@ from flask import abort, current_app, flash, g, redirect, request, session, url_
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from hamsayeh import persian
 from hamsayeh.catalog import catalog
 from models import STAFF_ROLES, TEXT_SIZES, User, may_act_for, record_audit, write_transaction
 
@@ -166,7 +167,7 @@ class Preferences:
         """'t1c0s0': text size 1, normal contrast, full mode."""
         prefs = cls()
         if value and len(value) == 6 and value[0] == "t" and value[2] == "c" and value[4] == "s":
-            if value[1].isdigit() and int(value[1]) in TEXT_SIZES:
+            if persian.whole_number(value[1]) in TEXT_SIZES:
                 prefs.text_size = int(value[1])
             prefs.high_contrast = value[3] == "1"
             prefs.simple_mode = value[5] == "1"
@@ -201,5 +202,5 @@ def chosen_neighborhood():
         hood_id = g.user.neighborhood_id
     else:
         hood = request.cookies.get(GUEST_NEIGHBORHOOD_COOKIE, "")
-        hood_id = int(hood) if hood.isdigit() else None
+        hood_id = persian.whole_number(hood)
     return catalog().neighborhood(hood_id) if hood_id is not None else None

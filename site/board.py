@@ -43,7 +43,9 @@ def board_labels():
 
 
 def small_number(text, allowed):
-    return int(text) if text.isdigit() and int(text) in allowed else None
+    number = persian.whole_number(text)
+    # (None in a range would walk the whole range.)
+    return number if number is not None and number in allowed else None
 
 
 @bp.get("/")

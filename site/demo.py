@@ -322,7 +322,7 @@ def seed_organizations(registry_key):
             (second, "food_packages", 10, "week"),
             (organizations[2], "tutoring_hours", 40, "month"),
         ):
-            models.Capacity.create(organization=organization, category=category, quantity=quantity, period=period)
+            models.state_capacity(organization, category, quantity, period, county, admin)
     with models.write_transaction():
         models.AssemblyPost.insert(
             assembly=assembly,

@@ -104,7 +104,7 @@ def add_training(user_id):
     if len(course) > COURSE_MAX:
         form.error("course", _l("Write at most %(count)s letters.", count=COURSE_MAX))
     hours = form["hours"]
-    if not hours.isdigit() or not 1 <= int(hours) <= HOURS_MAX:
+    if not persian.whole_number(hours, HOURS_MAX):
         form.error("hours", _l("Write the course's hours as a whole number from 1 to %(most)s.", most=HOURS_MAX))
     completed = persian.parse_jalali_date(form["completed_on"])
     if completed is None:

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 import models
-from hamsayeh import auth, ideas
+from hamsayeh import auth, ideas, persian
 from hamsayeh.templating import local_name
 
 bp = Blueprint("hq", __name__, url_prefix="/hq")
@@ -30,9 +30,10 @@ def kind_label(kind):
 
 
 def area_from_args():
-    if not request.args.get("area", "").isdigit():
+    area_id = persian.whole_number(request.args.get("area", ""))
+    if area_id is None:
         return None
-    return models.Area.get_or_none(models.Area.id == int(request.args["area"])) or abort(404)
+    return models.Area.get_or_none(models.Area.id == area_id) or abort(404)
 
 
 @bp.get("/")

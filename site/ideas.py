@@ -55,10 +55,9 @@ def labels():
 
 
 def neighborhood_from_args():
-    if request.args.get("area", "").isdigit():
-        return models.Area.get_or_none(
-            models.Area.id == int(request.args["area"]), models.Area.kind == "neighborhood"
-        ) or abort(404)
+    area_id = persian.whole_number(request.args.get("area", ""))
+    if area_id is not None:
+        return models.Area.get_or_none(models.Area.id == area_id, models.Area.kind == "neighborhood") or abort(404)
     return auth.chosen_neighborhood()
 
 
@@ -195,7 +194,7 @@ def move(idea_id):
     changes, target = {}, None
     if action == "merge":
         target = models.Idea.get_or_none(
-            models.Idea.id == (int(form["target"]) if form["target"].isdigit() else 0),
+            models.Idea.id == (persian.whole_number(form["target"]) or 0),
             models.Idea.neighborhood == idea.neighborhood,
             models.Idea.status.in_(models.Idea.OPEN),
             models.Idea.id != idea.id,

@@ -6,6 +6,7 @@ that bad rows are reported with a reason and the good ones still come in."""
 import csv
 import datetime
 import io
+import itertools
 import re
 import zipfile
 
@@ -15,6 +16,8 @@ from flask_babel import lazy_gettext as _l
 from hamsayeh import persian
 
 MAX_ROWS = 5000
+# An XLSX of a few thousand rows unpacks to a few megabytes.
+MAX_UNPACKED = 50 * 1024 * 1024
 FOREIGN_PATTERN = re.compile(r"^\d{12}$")
 SEPARATORS = re.compile(r"[\s\-_.]")
 
@@ -27,18 +30,7 @@ def read_table(data):
     """The rows of an XLSX or CSV file (UTF-8, or Windows' Persian code page),
     each a list of cell texts; at most MAX_ROWS + 1 of them."""
     if data[:2] == b"PK":
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-            raise UnreadableFile from error
-        sheet = book.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append(["" if cell is None else cell for cell in row])
-            if len(rows) > MAX_ROWS + 1:
-                break
-        book.close()
-        return rows
+        return read_workbook(data)
     for encoding in ("utf-8-sig", "cp1256"):
         try:
             text = data.decode(encoding)
@@ -53,7 +45,33 @@ def read_table(data):
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return list(csv.reader(io.StringIO(text), dialect))[: MAX_ROWS + 1]
+    try:
+        return list(itertools.islice(csv.reader(io.StringIO(text), dialect), MAX_ROWS + 1))
+    except csv.Error as error:  # a field longer than the reader allows, a stray NUL
+        raise UnreadableFile from error
+
+
+def read_workbook(data):
+    """The first sheet's rows of an XLSX file. A file that unpacks to far more
+    than its size (a "zip bomb") or that openpyxl cannot read is unreadable."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(item.file_size for item in archive.infolist()) > MAX_UNPACKED:
+                raise UnreadableFile
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            rows = []
+            for row in book.worksheets[0].iter_rows(values_only=True):
+                rows.append(["" if cell is None else cell for cell in row])
+                if len(rows) > MAX_ROWS + 1:
+                    break
+        finally:
+            book.close()
+    except UnreadableFile:
+        raise
+    except Exception as error:  # openpyxl raises many kinds on a broken file
+        raise UnreadableFile from error
+    return rows
 
 
 def is_header(row):
@@ -113,7 +131,7 @@ def check_row(row, categories, today):
     if len(name) > 80:
         return None, _l("The name is longer than 80 letters.")
     size = cell_text(cells[2]) or "1"
-    if not size.isdigit() or not 1 <= int(size) <= 30:
+    if not persian.whole_number(size, 30):
         return None, _l("The household size must be a number from 1 to 30.")
     service = None
     if cell_text(cells[3]):

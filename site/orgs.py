@@ -6,6 +6,7 @@ directory, short posts of experience and lessons, and a capacity inventory."""
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from peewee import IntegrityError
 
 import models
 from hamsayeh import auth, persian
@@ -54,8 +55,8 @@ def directory():
     )
     if kind:
         query = query.where(models.Organization.kind == kind)
-    if county.isdigit():
-        query = query.where(models.Organization.county == int(county))
+    if persian.whole_number(county) is not None:
+        query = query.where(models.Organization.county == persian.whole_number(county))
     return render_template(
         "orgs/directory.html",
         organizations=list(query.order_by(models.Organization.name).limit(200)),
@@ -202,15 +203,27 @@ def render_members(organization, form, status=200):
 @bp.post("/<int:org_id>/members")
 @auth.signed_in_only
 def add_member(org_id):
-    """A manager adds a member by phone number, or accepts or removes one."""
+    """A manager adds a member by phone number, or accepts or removes one of
+    the members (named by their account, not their number)."""
     organization = managed_or_403(org_id)
     form = Form(request.form)
     if form["role"] not in ROLE_LABELS:
         form.error("role", _l("Choose a role."))
-    phone = form.phone()
-    user = models.User.by_phone(phone) if phone else None
-    if phone and user is None:
-        form.error("phone", _l("No member has this number. They sign up first, then you add them."))
+    if form["member"]:
+        user = (
+            models.User.select()
+            .join(models.OrganizationMember)
+            .where(
+                models.OrganizationMember.organization == organization,
+                models.User.id == (persian.whole_number(form["member"]) or 0),
+            )
+            .first()
+        ) or abort(404)
+    else:
+        phone = form.phone()
+        user = models.User.by_phone(phone) if phone else None
+        if phone and user is None:
+            form.error("phone", _l("No member has this number. They sign up first, then you add them."))
     if not form.ok:
         return render_members(organization, form, 422)
     if form["remove"] == "1":
@@ -245,7 +258,7 @@ def create():
     if form["kind"] not in KIND_LABELS:
         form.error("kind", _l("Choose what kind of organization it is."))
     county = models.Area.get_or_none(
-        models.Area.id == (int(form["county"]) if form["county"].isdigit() else 0), models.Area.kind == "county"
+        models.Area.id == (persian.whole_number(form["county"]) or 0), models.Area.kind == "county"
     )
     if county is None:
         form.error("county", _l("Choose the county where it works."))
@@ -255,12 +268,16 @@ def create():
         form.error("manager", _l("No member has this number. They sign up first, then you add them."))
     if not form.ok:
         return render_new(form, 422)
-    with models.write_transaction():
-        organization = models.Organization.create(name=name, kind=form["kind"], county=county)
-        models.record_audit("organization.created", actor=g.user, subject=f"org:{organization.id}")
-    models.set_membership(organization, manager, "manager", g.user)
-    if form["assembly"] == "1":
-        models.join_assembly(organization, g.user)
+    try:
+        with models.write_transaction():  # the page, its manager and its assembly, or nothing
+            organization = models.Organization.create(name=name, kind=form["kind"], county=county)
+            models.record_audit("organization.created", actor=g.user, subject=f"org:{organization.id}")
+            models.set_membership(organization, manager, "manager", g.user)
+            if form["assembly"] == "1":
+                models.join_assembly(organization, g.user)
+    except IntegrityError:  # the same name sent twice at once
+        form.error("name", _l("An organization with this name already has a page."))
+        return render_new(form, 422)
     flash(_("The page of %(name)s is open. Its manager can now fill it in.", name=name))
     return redirect(url_for("orgs.show", org_id=organization.id))
 
@@ -298,17 +315,21 @@ def render_assembly(item, form, status=200):
     capacity = models.assembly_capacity(item)
     area_ids = {area_id for _category, area_id in capacity if area_id}
     names = {area.id: area.name for area in models.Area.select().where(models.Area.id.in_(list(area_ids)))}
+    names[item.county_id] = _("Whole county")
     by_category = {}
     for (category, _area), amount in capacity.items():
         by_category[category] = by_category.get(category, 0) + amount
-    posts = (
-        models.AssemblyPost.select(models.AssemblyPost, models.Organization)
-        .join(models.Organization)
-        .where(models.AssemblyPost.assembly == item)
-        .order_by(models.AssemblyPost.created_at.desc())
-        .limit(30)
-    )
     mine = member_organizations(item)
+    # The members' posts may speak of families: they stay within the assembly.
+    posts = []
+    if mine or "admin" in g.roles:
+        posts = (
+            models.AssemblyPost.select(models.AssemblyPost, models.Organization)
+            .join(models.Organization)
+            .where(models.AssemblyPost.assembly == item)
+            .order_by(models.AssemblyPost.created_at.desc())
+            .limit(30)
+        )
     return (
         render_template(
             "orgs/assembly.html",
@@ -377,10 +398,10 @@ def capacity(assembly_id):
         form.error("category", _l("Choose what you can offer."))
     if form["period"] not in PERIOD_LABELS:
         form.error("period", _l("Choose the period."))
-    quantity = form["quantity"].replace(",", "").replace("٬", "")
-    if not quantity.isdigit() or int(quantity) > 1_000_000:
+    quantity = persian.whole_number(form["quantity"].replace(",", "").replace("٬", ""), 1_000_000)
+    if quantity is None:
         form.error("quantity", _l("Write how many as a whole number, like 40 (0 removes it)."))
-    area = None
+    area = organization.county_id  # the whole county
     if form["area"]:
         if form["area"] not in {str(place.id) for place in places_of(organization)}:
             form.error("area", _l("Choose places of the county from the list."))
@@ -388,18 +409,6 @@ def capacity(assembly_id):
             area = int(form["area"])
     if not form.ok:
         return render_assembly(item, form, 422)
-    with models.write_transaction():
-        same_place = models.Capacity.area.is_null() if area is None else models.Capacity.area == area
-        models.Capacity.delete().where(
-            models.Capacity.organization == organization, models.Capacity.category == form["category"], same_place
-        ).execute()
-        if int(quantity):
-            models.Capacity.create(
-                organization=organization,
-                category=form["category"],
-                quantity=int(quantity),
-                period=form["period"],
-                area=area,
-            )
+    models.state_capacity(organization, form["category"], quantity, form["period"], area, g.user)
     flash(_("The capacity of %(name)s is saved.", name=organization.name))
     return redirect(url_for("orgs.assembly", assembly_id=item.id))

@@ -80,6 +80,19 @@ def fold(text):
     return _SPACES.sub(" ", text).translate(_FOLD)
 
 
+WHOLE_NUMBER = re.compile(r"[0-9]{1,12}")
+
+
+def whole_number(text, most=10**12):
+    """`text` (any digits) as a whole number from 0 to `most`, or None. Only
+    the ten digits count: "²" or a thousand-digit string is no number."""
+    text = normalize(text)
+    if not WHOLE_NUMBER.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value <= most else None
+
+
 PHONE_PATTERN = re.compile(r"^09\d{9}$")
 
 

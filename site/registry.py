@@ -105,6 +105,14 @@ def key():
     return current_app.config["REGISTRY_KEY"]
 
 
+def too_many(render, form):
+    """The page again, with the hourly limit's message and without the number."""
+    form.data["number"] = ""
+    form.errors.clear()
+    form.error("number", _l("You have asked many times in the last hour. Wait a little and ask again."))
+    return render(form, 429)
+
+
 def county_places(organization):
     """The county's cities and neighborhoods, as (id, "city › neighborhood")."""
     county = organization.assembly.county
@@ -160,16 +168,18 @@ def inquiry():
     kind, number = read_identifier(form)
     if form["reason"] not in REASONS:
         form.error("reason", _l("Choose why you ask."))
-    months = int(form["months"]) if form["months"].isdigit() and int(form["months"]) in MONTH_CHOICES else None
+    months = persian.whole_number(form["months"])
+    months = months if months in MONTH_CHOICES else None
     if months is None:
         form.error("months", _l("Choose how far back to look."))
-    if form.ok and models.recent_inquiries(g.user) >= INQUIRIES_PER_HOUR:
-        form.error("number", _l("You have asked many times in the last hour. Wait a little and ask again."))
-        return render_index(form, 429)
     if not form.ok:
         return render_index(form, 422)
-    result = models.inquire(organization, g.user, key(), kind, number, months, form["reason"])
-    form.data["number"] = ""  # the code is not sent back in the page
+    try:
+        result = models.inquire(
+            organization, g.user, key(), kind, number, months, form["reason"], limit=INQUIRIES_PER_HOUR
+        )
+    except models.RateLimited:
+        return too_many(render_index, form)
     return render_template(
         "registry/inquiry.html",
         result=result,
@@ -197,7 +207,7 @@ def create():
     kind, number = read_identifier(form)
     name = form.person_name()
     size = form["household_size"]
-    if not size.isdigit() or not 1 <= int(size) <= models.BeneficiaryRecord.HOUSEHOLD_MAX:
+    if not persian.whole_number(size, models.BeneficiaryRecord.HOUSEHOLD_MAX):
         form.error("household_size", _l("Write how many live in the household, from 1 to 30."))
     if len(form["household"]) > HOUSEHOLD_TEXT_MAX:
         form.error("household", _l("Write at most %(count)s letters.", count=HOUSEHOLD_TEXT_MAX))
@@ -209,20 +219,24 @@ def create():
             area = int(form["area"])
     if not form.ok:
         return render_new(form, 422)
-    record, created = models.record_beneficiary(
-        organization,
-        g.user,
-        key(),
-        kind,
-        number,
-        name=name,
-        household_size=int(size),
-        household=form["household"],
-        area=area,
-        consent_to_share=form["consent"] == "1",
-    )
+    try:
+        record, created = models.record_beneficiary(
+            organization,
+            g.user,
+            key(),
+            kind,
+            number,
+            limit=INQUIRIES_PER_HOUR,
+            name=name,
+            household_size=int(size),
+            household=form["household"],
+            area=area,
+            consent_to_share=form["consent"] == "1",
+        )
+    except models.RateLimited:
+        return too_many(render_new, form)
     if created:
-        flash(_("%(name)s is in the registry of the assembly.", name=name))
+        flash(_("The person is in the registry of the assembly."))
     else:
         flash(_("Your organization had already recorded this person. Here is the record."))
     return redirect(url_for("registry.record", record_id=record.id))
@@ -277,7 +291,7 @@ def add_service(record_id):
     elif given_on > datetime.date.today():
         form.error("given_on", _l("This date has not come yet."))
     amount = form["amount"].replace(",", "").replace("٬", "")
-    if amount and (not amount.isdigit() or int(amount) > AMOUNT_MAX):
+    if amount and persian.whole_number(amount, AMOUNT_MAX) is None:
         form.error("amount", _l("Write the value in rials as a number, or leave it empty."))
     if len(form["note"]) > NOTE_MAX:
         form.error("note", _l("Write at most %(count)s letters.", count=NOTE_MAX))
@@ -319,8 +333,8 @@ def report_since(months):
 
 
 def report_months():
-    months = request.args.get("months", "6")
-    return int(months) if months.isdigit() and int(months) in MONTH_CHOICES else 6
+    months = persian.whole_number(request.args.get("months", "6"))
+    return months if months in MONTH_CHOICES else 6
 
 
 def jalali_month(day):
@@ -455,13 +469,17 @@ def import_list():
         return render_template("registry/import.html", form=form, result=None, **page_options()), 422
     names, today = category_names(), datetime.date.today()
     result = {"new": 0, "known": 0, "services": 0, "bad": []}
+    good = []
+    # Every row is checked before any is written: a file that breaks halfway writes nothing.
     for number, row in enumerate(rows, start=first):
         if not any(str(cell).strip() for cell in row):
             continue
         fields, problem = imports.check_row(row, names, today)
         if problem:
             result["bad"].append((number, problem))
-            continue
+        else:
+            good.append(fields)
+    for fields in good:
         (kind, identifier), service = fields["identifier"], fields["service"]
         record, created = models.record_beneficiary(
             organization, g.user, key(), kind, identifier, name=fields["name"], household_size=fields["household_size"]

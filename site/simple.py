@@ -87,7 +87,8 @@ def kind_page(number):
 
 def page_number():
     text = request.args.get("page", "0")
-    return int(text) if text.isdigit() and int(text) < len(KIND_ORDER) else 0
+    number = persian.whole_number(text)
+    return number if number is not None and number < len(KIND_ORDER) else 0
 
 
 def step(template, number, of, **context):

@@ -120,10 +120,9 @@ def validate(form):
         form.error("activity", _l("Choose kinds of activity from the list."))
     how_many = None
     if form["how_many"]:
-        if not form["how_many"].isdigit() or not 1 <= int(form["how_many"]) <= 1_000_000:
+        how_many = persian.whole_number(form["how_many"], 1_000_000)
+        if not how_many:
             form.error("how_many", _l("Write how many as a whole number, like 12, or leave it empty."))
-        else:
-            how_many = int(form["how_many"])
     since = None
     if form["since"]:
         since = persian.parse_jalali_date(form["since"])
@@ -238,14 +237,14 @@ def link(story_id):
     remove = form["remove"] == "1"
     if form["asset"]:
         other = models.Story.get_or_none(
-            models.Story.id == (int(form["asset"]) if form["asset"].isdigit() else 0),
+            models.Story.id == (persian.whole_number(form["asset"]) or 0),
             models.Story.kind == "asset",
             models.Story.neighborhood == story.neighborhood,
         )
     else:
         number = form["post"].lstrip("#")
         other = models.HelpPost.get_or_none(
-            models.HelpPost.id == (int(number) if number.isdigit() else 0),
+            models.HelpPost.id == (persian.whole_number(number) or 0),
             models.HelpPost.kind == "request",
             models.HelpPost.neighborhood == story.neighborhood,
         )
@@ -266,13 +265,14 @@ def search():
     if "admin" not in g.roles and home is None:
         abort(403)
     area = None
-    if request.args.get("area", "").isdigit():
-        area = models.Area.get_or_none(models.Area.id == int(request.args["area"]))
+    area_id = persian.whole_number(request.args.get("area", ""))
+    if area_id is not None:
+        area = models.Area.get_or_none(models.Area.id == area_id)
     if home is not None and (area is None or not area.path.startswith(home.path)):
         area = home
     query = persian.normalize(request.args.get("q", ""))[:QUERY_MAX]
     kind = request.args.get("kind") if request.args.get("kind") in KIND_LABELS else ""
-    page = int(request.args["page"]) if request.args.get("page", "").isdigit() and int(request.args["page"]) > 0 else 1
+    page = persian.whole_number(request.args.get("page", ""), 10000) or 1
     found = models.stories_in(area, kind=kind, search_key=persian.fold(query))
     rows = list(found.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
     return render_template(

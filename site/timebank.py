@@ -51,11 +51,11 @@ def read_minutes(form, name="minutes", most=models.MAX_TRANSFER):
     text = form[name].replace(" ", "")
     if not text:
         form.error(name, _l("Write how many minutes."))
-    elif not text.isdigit():
+    elif not (text.isascii() and text.isdecimal()):
         form.error(name, _l("Write the minutes as a whole number, like 90."))
-    elif int(text) == 0:
+    elif persian.whole_number(text) == 0:
         form.error(name, _l("Write more than zero minutes."))
-    elif int(text) > most:
+    elif persian.whole_number(text, most) is None:  # more, or too many digits to be a number of minutes
         form.error(name, _l("At most %(most)s minutes (%(hours)s hours) in one transfer.", most=most, hours=most // 60))
     else:
         return int(text)
@@ -90,7 +90,7 @@ def statement_rows(account, transfers):
 def requested_page():
     """The page number in the address; the first page for anything else."""
     page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and 0 < int(page) <= 10000 else 1
+    return persian.whole_number(page, 10000) or 1
 
 
 def history_page(account):
@@ -329,7 +329,7 @@ def save_floor(account_id):
     form = Form(request.form)
     text = form["floor"].lstrip("-−").replace(" ", "")
     lowest = -models.LOWEST_FLOOR // 60
-    if not text.isdigit() or int(text) > lowest:
+    if persian.whole_number(text, lowest) is None:
         form.error("floor", _l("Write how many hours the account may owe, from 0 to %(most)s.", most=lowest))
     else:
         try:

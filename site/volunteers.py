@@ -52,7 +52,7 @@ def chosen(name):
 
 def bits(values, options):
     allowed = {value for value, _label in options}
-    return sum(int(v) for v in values if v.isdigit() and int(v) in allowed)
+    return sum(number for number in map(persian.whole_number, values) if number in allowed)
 
 
 def profile_page(form, selected, status=200):
@@ -104,7 +104,7 @@ def save_profile():
     selected = {name: chosen(name) for name in ("activity", "skill", "mission", "weekday", "slot")}
     activities = list(
         models.ActivityType.listed().where(
-            models.ActivityType.id.in_([int(v) for v in selected["activity"] if v.isdigit()])
+            models.ActivityType.id.in_([n for n in map(persian.whole_number, selected["activity"]) if n is not None])
         )
     )
     skills = [slug for slug, _label, _activity in SKILLS if slug in selected["skill"]]
@@ -124,7 +124,7 @@ def save_profile():
     if neighborhood is None:
         form.error("activity", _l("Choose your neighborhood first, so that we know where you can help."))
     center = None
-    if form["center"].isdigit():
+    if persian.whole_number(form["center"]) is not None:
         center = (
             models.Center.within(models.city_of(neighborhood)).where(models.Center.id == int(form["center"])).first()
             if neighborhood

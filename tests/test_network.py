@@ -297,3 +297,33 @@ def test_headquarters_sees_an_areas_counts_and_its_coverage_gap(client, people, 
         sign_in(client, people[role].phone)
         assert client.get("/hq/").status_code == 403
         assert client.get("/hq/overview.csv").status_code == 403
+
+
+def test_one_form_sent_many_times_at_once_makes_one_row(people, places):
+    """Double submits race in parallel requests: each finds the one row made
+    (on PostgreSQL they meet at the unique form key)."""
+    import threading
+
+    made, barrier = [], threading.Barrier(6)
+
+    def send():
+        with models.db.connection_context():
+            barrier.wait()
+            item = models.announce(people["admin"], places["Tajrish"], "جلسهٔ محله", "پنجشنبه عصر", "same-form")
+            made.append(item.id)
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(made) == 6 and len(set(made)) == 1
+    assert models.Announcement.select().count() == 1
+    assert (
+        models.Notification.select().where(models.Notification.kind == "announcement").count()
+        == (
+            models.User.select().where(
+                models.User.neighborhood == places["Tajrish"], models.User.id != people["admin"].id
+            )
+        ).count()
+    )

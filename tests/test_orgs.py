@@ -151,7 +151,9 @@ def test_the_assembly_shares_posts_and_combines_its_capacity(client, people, cou
     assert submit(client, page, capacity, data | {"quantity": "0"}).status_code == 302
     assert models.assembly_capacity(assembly)[("food_packages", rudehen.id)] == round(10 * 52 / 12)
 
-    # Someone outside the assembly's members cannot post or state capacity.
+    # Someone outside the assembly's members cannot read the posts, post or state capacity.
     sign_in(client, people["volunteer"].phone)
+    html = check_page(client.get(page))
+    assert "توزیع شبانه بهتر بود" not in html
     assert submit(client, page, f"{page}/posts", post | {"form_key": "k2"}).status_code == 403
     assert submit(client, page, capacity, data).status_code == 403

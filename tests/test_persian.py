@@ -79,3 +79,10 @@ def test_jalali_date_in_english_when_no_translation_is_active():
 def test_digits_round_trip():
     assert persian.to_persian_digits("1405/09/01") == "۱۴۰۵/۰۹/۰۱"
     assert persian.to_latin_digits("۱۴۰۵") == "1405"
+
+
+def test_a_whole_number_is_only_ever_made_of_the_ten_digits():
+    assert persian.whole_number("۱۲") == 12 and persian.whole_number("٣4") == 34
+    assert persian.whole_number("0") == 0 and persian.whole_number("12", most=10) is None
+    for text in ("²", "-1", "1.5", "", " ", "1" * 13, "1" * 5000, "۱۲a"):
+        assert persian.whole_number(text) is None, text

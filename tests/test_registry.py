@@ -68,6 +68,7 @@ def test_charity_b_sees_charity_as_food_service_without_the_familys_details(clie
     assert add_service(client, record).status_code == 302
     html = check_page(client.get(f"/registry/records/{record.id}"))
     assert "سبد غذایی ماه" in html and "۵٬۰۰۰٬۰۰۰" in html
+    assert "خانوادهٔ رحیمی" not in html.split("</title>")[0]  # nor in the browser's history
 
     sign_in(client, staff["B"].phone)
     typed = f"{FAMILY_CODE[:3]}-{FAMILY_CODE[3:]}".translate(PERSIAN)  # Persian digits and a dash
@@ -186,8 +187,16 @@ def test_registry_pages_are_never_cached_and_inquiries_are_limited(client, chari
     for _ in range(3):
         check_page(inquire(client, FAMILY_CODE))
     html = check_page(inquire(client, FAMILY_CODE), 429)
-    assert 'id="f-number-error"' in html
+    assert 'id="f-number-error"' in html and FAMILY_CODE not in html
     assert models.recent_inquiries(staff["B"]) == 3
+    # Recording someone shows what others gave them: it counts against the same limit.
+    data = {"id_kind": "national", "number": FAMILY_CODE, "name": "خانوادهٔ رحیمی", "household_size": "2"}
+    html = check_page(submit(client, "/registry/new", "/registry/new", data), 429)
+    assert FAMILY_CODE not in html and not models.Beneficiary.select().exists()
+    # A bad reason sends the page back without the (valid) number in it.
+    monkeypatch.setattr(registry, "INQUIRIES_PER_HOUR", 60)
+    html = check_page(submit(client, "/registry/", "/registry/inquiry", {"number": FAMILY_CODE, "reason": "x"}), 422)
+    assert 'id="f-reason-error"' in html and FAMILY_CODE not in html
 
 
 def test_a_lost_or_changed_key_stops_the_start(charities, client):
@@ -226,7 +235,8 @@ def test_the_report_shows_parallel_services_and_the_shy_needy_by_reference_only(
     family_ref = models.registry_ref(REGISTRY_KEY, family.beneficiary_id)
     quiet_ref = models.registry_ref(REGISTRY_KEY, quiet.beneficiary_id)
     parallel = html.split('id="parallel"')[1].split('id="many"')[0]
-    assert family_ref in parallel and "خیریهٔ الف" in parallel and "خیریهٔ ب" in parallel
+    # Which organizations served someone is not shown without their consent: how many is.
+    assert family_ref in parallel and "۲ سازمان" in parallel and "خیریهٔ ب" not in parallel
     shy = html.split('id="shy"')[1].split('id="by-category"')[0]
     assert quiet_ref in shy and family_ref not in shy and "۱ نفر" in shy
     assert f"/board/posts/{old_need.id}" in shy
@@ -290,6 +300,15 @@ def test_an_excel_list_with_numbers_and_dates_in_cells_comes_in(client, charitie
     service = models.Service.get()
     assert service.given_on == datetime.date(2026, 10, 1) and service.category == "food"
     assert models.Beneficiary.get().last_digits == FAMILY_CODE[-4:]
-    html = check_page(upload(client, "list.xlsx", b"PK\x03\x04 not really a workbook"), 422)
-    assert 'id="f-file-error"' in html
+    for broken in (
+        b"PK\x03\x04 not really a workbook",
+        b"a,b\n" + b'"' + b"x" * 200_000 + b'"\n',  # a field longer than a CSV reader takes
+        bytes(range(256)) * 10,
+    ):
+        html = check_page(upload(client, "list.xlsx", broken), 422)
+        assert 'id="f-file-error"' in html
     assert 'id="f-file-error"' in check_page(upload(client, "empty.csv", b""), 422)
+    # A workbook whose cells are not what they seem: each row is refused with its reason.
+    lines = f"{national_code('567891234')},خانوادهٔ کاظمی,²,,\n{national_code('678912345')},x,2,1405/13/45,"
+    html = check_page(upload(client, "list.csv", lines.encode()))
+    assert "۱ تا ۳۰" in html and "۱۴۰۵/۰۹/۲۰" in html and models.Beneficiary.select().count() == 1

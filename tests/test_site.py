@@ -280,3 +280,15 @@ def test_a_broken_view_shows_the_500_page_not_a_traceback(app, client, db):
 
 def test_health(client, db):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_odd_numbers_in_addresses_never_break_a_page(app, client, people):
+    """Digits that are not digits ("²"), or thousands of them, are no number."""
+    sign_in(client, people["admin"].phone)
+    odd = ("²", "1" * 5000, "-1", "۱۲", "")
+    for method, rule in ROUTES:
+        if method != "GET" or "<" in rule or rule.endswith(".js"):
+            continue
+        for value in odd:
+            query = dict.fromkeys(("area", "page", "county", "months", "kind", "q", "org", "type"), value)
+            assert client.get(rule, query_string=query).status_code < 500, (rule, value[:10])
