@@ -32,12 +32,14 @@ speech:
 		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends espeak-ng opus-tools; }
 
+## Tests also need Chromium, and poppler's pdftoppm with zbarimg to read printed QR codes back
 install-test: install
 	$(BIN)/pip install -q -e '.[test]'
-	@command -v chromium >/dev/null || { \
-		echo "Installing Chromium from Debian's packages"; \
+	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null && command -v zbarimg >/dev/null || { \
+		echo "Installing Chromium, poppler-utils and zbar-tools from Debian's packages"; \
 		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
+		$$SUDO apt-get update -qq && \
+		$$SUDO apt-get install -y -qq --no-install-recommends chromium poppler-utils zbar-tools; }
 
 ## htmx is served by this site: copied out of the pinned npm package, never from a CDN.
 ## Vazirmatn (OFL) is the Persian font of printed PDFs, from its pinned npm package.

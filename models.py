@@ -649,6 +649,8 @@ class Notification(BaseModel):
         "reply",
         "problem",
         "answered",
+        "program_place",
+        "program_cancelled",
     )
 
     user = ForeignKeyField(User, backref="notifications", on_delete="CASCADE")
@@ -656,6 +658,7 @@ class Notification(BaseModel):
     post = ForeignKeyField(HelpPost, null=True, on_delete="CASCADE")
     idea = DeferredForeignKey("Idea", null=True, on_delete="CASCADE")
     announcement = DeferredForeignKey("Announcement", null=True, on_delete="CASCADE")
+    program = DeferredForeignKey("Program", null=True, on_delete="CASCADE")
     actor = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
     read_at = DateTimeField(null=True)
@@ -672,9 +675,11 @@ class Notification(BaseModel):
         return cls.select().where(cls.user == user).order_by(cls.created_at.desc(), cls.id.desc()).limit(limit)
 
 
-def notify(user_id, kind, post=None, actor=None, idea=None, announcement=None):
+def notify(user_id, kind, post=None, actor=None, idea=None, announcement=None, program=None):
     """The one place where notifications are made (an SMS channel joins here)."""
-    Notification.create(user=user_id, kind=kind, post=post, actor=actor, idea=idea, announcement=announcement)
+    Notification.create(
+        user=user_id, kind=kind, post=post, actor=actor, idea=idea, announcement=announcement, program=program
+    )
 
 
 def notify_area(area, kind, actor, announcement):
@@ -2515,6 +2520,158 @@ def recent_inquiries(actor, window=datetime.timedelta(hours=1)):
     )
 
 
+# --- Mosbat-e Zendegi centers: programs and sign-ups ---------------------------------
+
+
+class Program(BaseModel):
+    """A center's program or event: a class, a visit day, a gathering."""
+
+    STATUSES = ("scheduled", "cancelled")
+    TITLE_MAX, PLACE_MAX, ABOUT_MAX = 120, 200, 1000
+
+    center = ForeignKeyField(Center, backref="programs", on_delete="CASCADE")
+    title = CharField(max_length=120)
+    activity_type = ForeignKeyField(ActivityType, on_delete="RESTRICT")
+    starts_at = DateTimeField(index=True)  # UTC, like every time here
+    place = CharField(max_length=200, default="")
+    about = TextField(default="")
+    capacity = SmallIntegerField(constraints=[Check("capacity BETWEEN 1 AND 5000")])
+    status = CharField(max_length=10, default="scheduled", constraints=[Check("status IN ('scheduled', 'cancelled')")])
+    cancel_reason = CharField(max_length=300, default="")
+    created_by = ForeignKeyField(User, on_delete="RESTRICT")
+    form_key = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("center", "starts_at"), False),)
+
+    def taken(self):
+        return self.signups.where(ProgramSignup.status == "confirmed").count()
+
+
+class ProgramSignup(BaseModel):
+    """A member's place in a program, or on its waiting list."""
+
+    STATUSES = ("confirmed", "waiting", "cancelled")
+
+    program = ForeignKeyField(Program, backref="signups", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="program_signups", on_delete="CASCADE")
+    status = CharField(max_length=10, constraints=[Check("status IN ('confirmed', 'waiting', 'cancelled')")])
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("program", "user"), True), (("program", "status", "created_at"), False))
+
+
+def programs_of(center):
+    """The center's scheduled programs, soonest first."""
+    return (
+        Program.select(Program, ActivityType)
+        .join(ActivityType)
+        .where(Program.center == center, Program.status == "scheduled")
+        .order_by(Program.starts_at)
+    )
+
+
+def center_neighborhoods(center):
+    """The neighborhoods a center serves: those of its district (a center sits
+    in one neighborhood and serves the ones around it)."""
+    area = center.area.parent if center.area.kind == "neighborhood" and center.area.parent_id else center.area
+    return Area.select().where(Area.kind == "neighborhood", Area.path.startswith(area.path)).order_by(Area.name)
+
+
+def open_needs_around(center):
+    return HelpPost.select().where(
+        HelpPost.kind == "request",
+        HelpPost.status == "open",
+        HelpPost.neighborhood.in_(center_neighborhoods(center).select(Area.id)),
+    )
+
+
+def needs_by_activity(center):
+    """(activity type, count) of the open needs around a center, most first."""
+    count = fn.COUNT(HelpPost.id)
+    rows = (
+        ActivityType.select(ActivityType, count.alias("count"))
+        .join(HelpPost)
+        .where(HelpPost.id.in_(open_needs_around(center).select(HelpPost.id)))
+        .group_by(ActivityType.id)
+        .order_by(count.desc(), ActivityType.position)
+    )
+    return [(row, row.count) for row in rows]
+
+
+def _lock_program(program):
+    """On PostgreSQL, hold the program's row: sign-ups are counted and written
+    one at a time (SQLite's write lock already does this)."""
+    if not isinstance(db.obj, SqliteDatabase):
+        Program.select(Program.id).where(Program.id == program.id).for_update().execute()
+    return Program.get_by_id(program.id)
+
+
+def sign_up(program, user):
+    """A place if one is left, else the waiting list; signing up again keeps
+    the first place. Raises StateError when the program no longer takes sign-ups."""
+    with write_transaction():
+        program = _lock_program(program)
+        if program.status != "scheduled" or program.starts_at <= utcnow():
+            raise StateError("closed")
+        found = ProgramSignup.get_or_none(ProgramSignup.program == program, ProgramSignup.user == user)
+        if found is not None and found.status != "cancelled":
+            return found
+        status = "confirmed" if program.taken() < program.capacity else "waiting"
+        if found is None:
+            return ProgramSignup.create(program=program, user=user, status=status)
+        ProgramSignup.update(status=status, created_at=utcnow(), updated_at=utcnow()).where(
+            ProgramSignup.id == found.id
+        ).execute()
+        return ProgramSignup.get_by_id(found.id)
+
+
+def leave_program(program, user):
+    """Give up a place (or leave the waiting list); the first one waiting gets
+    the place and hears of it."""
+    with write_transaction():
+        program = _lock_program(program)
+        found = ProgramSignup.get_or_none(
+            ProgramSignup.program == program, ProgramSignup.user == user, ProgramSignup.status != "cancelled"
+        )
+        if found is None:
+            return None
+        ProgramSignup.update(status="cancelled", updated_at=utcnow()).where(ProgramSignup.id == found.id).execute()
+        if found.status == "confirmed" and program.status == "scheduled":
+            first = (
+                ProgramSignup.select()
+                .where(ProgramSignup.program == program, ProgramSignup.status == "waiting")
+                .order_by(ProgramSignup.created_at, ProgramSignup.id)
+                .first()
+            )
+            if first is not None:
+                ProgramSignup.update(status="confirmed", updated_at=utcnow()).where(
+                    ProgramSignup.id == first.id
+                ).execute()
+                notify(first.user_id, "program_place", program=program)
+        return found
+
+
+def cancel_program(program, actor, reason):
+    """Cancel a program; everyone signed up or waiting hears of it, with the reason."""
+    with write_transaction():
+        changed = (
+            Program.update(status="cancelled", cancel_reason=reason)
+            .where(Program.id == program.id, Program.status == "scheduled")
+            .execute()
+        )
+        if not changed:
+            raise StateError("cancelled")
+        for signup in ProgramSignup.select().where(
+            ProgramSignup.program == program, ProgramSignup.status != "cancelled"
+        ):
+            notify(signup.user_id, "program_cancelled", actor=actor, program=program)
+        record_audit("program.cancelled", actor=actor, subject=f"program:{program.id}")
+
+
 MODELS = (
     Revision,
     Area,
@@ -2559,4 +2716,6 @@ MODELS = (
     Beneficiary,
     BeneficiaryRecord,
     Service,
+    Program,
+    ProgramSignup,
 )

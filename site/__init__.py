@@ -11,6 +11,7 @@ def blueprints():
         activity_types,
         areas,
         board,
+        centers,
         channel,
         desk,
         facilitators,
@@ -48,4 +49,5 @@ def blueprints():
         hq.bp,
         registry.bp,
         orgs.bp,
+        centers.bp,
     )

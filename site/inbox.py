@@ -23,6 +23,8 @@ MESSAGES = {
     "reply": _l("%(name)s replied to “%(title)s”."),
     "problem": _l("%(name)s raised a problem to headquarters: “%(title)s”."),
     "answered": _l("%(name)s answered “%(title)s” for headquarters."),
+    "program_place": _l("A place opened for you in “%(title)s”: you are signed up."),
+    "program_cancelled": _l("%(name)s cancelled “%(title)s”."),
 }
 
 
@@ -33,6 +35,8 @@ def entry(item):
         title = local_name(title)
     elif item.idea_id:
         title, link, label = item.idea.title, url_for("ideas.show", idea_id=item.idea_id), _l("See the idea")
+    elif item.program_id:
+        title, link, label = item.program.title, url_for("centers.program", program_id=item.program_id), _l("See it")
     elif item.announcement_id:
         title = item.announcement.title
         link, label = url_for("channel.announcement", item_id=item.announcement_id), _l("Read it")

@@ -151,6 +151,16 @@ ROUTES = {
     ("GET", "/orgs/assemblies/<int:assembly_id>"),
     ("POST", "/orgs/assemblies/<int:assembly_id>/posts"),
     ("POST", "/orgs/assemblies/<int:assembly_id>/capacity"),
+    ("GET", "/centers/<int:center_id>"),
+    ("GET", "/centers/programs/<int:program_id>"),
+    ("GET", "/centers/<int:center_id>/programs/new"),
+    ("POST", "/centers/<int:center_id>/programs/new"),
+    ("POST", "/centers/programs/<int:program_id>/signup"),
+    ("POST", "/centers/programs/<int:program_id>/leave"),
+    ("POST", "/centers/programs/<int:program_id>/cancel"),
+    ("GET", "/centers/programs/<int:program_id>/flyer.pdf"),
+    ("GET", "/centers/<int:center_id>/needs.pdf"),
+    ("GET", "/centers/<int:center_id>/volunteers.pdf"),
 }
 
 

@@ -1,0 +1,62 @@
+"""Mosbat-e Zendegi centers' programs and their sign-ups with a waiting list;
+notifications that point to a program."""
+
+from peewee import *
+
+
+def up(migrator, db):
+    class User(Model):
+        class Meta:
+            database = db
+            table_name = 'user'
+
+    class Center(Model):
+        class Meta:
+            database = db
+            table_name = 'center'
+
+    class ActivityType(Model):
+        class Meta:
+            database = db
+            table_name = 'activity_type'
+
+    class Program(Model):
+        center = ForeignKeyField(Center, on_delete='CASCADE')
+        title = CharField(max_length=120)
+        activity_type = ForeignKeyField(ActivityType, on_delete='RESTRICT')
+        starts_at = DateTimeField(index=True)
+        place = CharField(max_length=200, default='')
+        about = TextField(default='')
+        capacity = SmallIntegerField(constraints=[Check('capacity BETWEEN 1 AND 5000')])
+        status = CharField(max_length=10, default='scheduled', constraints=[Check("status IN ('scheduled', 'cancelled')")])
+        cancel_reason = CharField(max_length=300, default='')
+        created_by = ForeignKeyField(User, on_delete='RESTRICT')
+        form_key = CharField(max_length=64, unique=True)
+        created_at = DateTimeField()
+        class Meta:
+            database = db
+            table_name = 'program'
+            indexes = ((('center', 'starts_at'), False),)
+
+    class ProgramSignup(Model):
+        program = ForeignKeyField(Program, on_delete='CASCADE')
+        user = ForeignKeyField(User, on_delete='CASCADE')
+        status = CharField(max_length=10, constraints=[Check("status IN ('confirmed', 'waiting', 'cancelled')")])
+        created_at = DateTimeField()
+        updated_at = DateTimeField()
+        class Meta:
+            database = db
+            table_name = 'program_signup'
+            indexes = ((('program', 'user'), True), (('program', 'status', 'created_at'), False))
+
+    db.create_tables([Program, ProgramSignup])
+    migrator.migrate(
+        migrator.add_column('notification', 'program_id',
+                            ForeignKeyField(Program, null=True, on_delete='CASCADE', field=Program.id)),
+    )
+
+
+def down(migrator, db):
+    migrator.migrate(migrator.drop_column('notification', 'program_id'))
+    migrator.migrate(migrator.drop_table('program_signup'))
+    migrator.migrate(migrator.drop_table('program'))

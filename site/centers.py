@@ -1,0 +1,282 @@
+"""Mosbat-e Zendegi centers (مراکز مثبت زندگی): each center's page (address,
+hours, staff, the neighborhoods it serves, this week's programs, the open
+needs around it), its programs with sign-ups and a waiting list, and the
+notices its staff print: a program's flyer, the neighborhood's needs of the
+week, and a call for volunteers, each with a QR code back to the site."""
+
+import datetime
+import re
+
+import segno
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+import models
+from hamsayeh import auth, pdf, persian
+from hamsayeh.catalog import catalog
+from hamsayeh.forms import Form, new_key
+from hamsayeh.templating import TEHRAN
+
+bp = Blueprint("centers", __name__, url_prefix="/centers")
+
+SIGNUP_LABELS = {"confirmed": _l("You have a place."), "waiting": _l("You are on the waiting list.")}
+PAGE_SIZES = ("A4", "A5")
+TIME_PATTERN = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
+WEEK = datetime.timedelta(days=7)
+
+
+def center_or_404(center_id):
+    return models.Center.get_or_none(models.Center.id == center_id) or abort(404)
+
+
+def works_at(center):
+    """The center's own staff (and headquarters) manage its programs."""
+    if g.user is None:
+        return False
+    return "admin" in g.roles or ("center_staff" in g.roles and g.user.work_center_id == center.id)
+
+
+def staff_or_403(center):
+    if not works_at(center):
+        abort(403)
+
+
+@bp.get("/<int:center_id>")
+def show(center_id):
+    center = center_or_404(center_id)
+    now = models.utcnow()
+    programs = models.programs_of(center).where(models.Program.starts_at >= now)
+    return render_template(
+        "centers/show.html",
+        center=center,
+        staff=list(center.staff.where(models.User.is_active).order_by(models.User.name)),
+        neighborhoods=list(models.center_neighborhoods(center)),
+        this_week=list(programs.where(models.Program.starts_at < now + WEEK)),
+        later=list(programs.where(models.Program.starts_at >= now + WEEK).limit(10)),
+        open_needs=models.open_needs_around(center).count(),
+        is_staff=works_at(center),
+    )
+
+
+def local_start(program):
+    return program.starts_at.replace(tzinfo=datetime.UTC).astimezone(TEHRAN)
+
+
+@bp.get("/programs/<int:program_id>")
+def program(program_id):
+    return render_program(program_or_404(program_id), Form())
+
+
+def render_program(item, form, status=200):
+    mine = None
+    if g.user is not None:
+        mine = models.ProgramSignup.get_or_none(
+            models.ProgramSignup.program == item,
+            models.ProgramSignup.user == g.user,
+            models.ProgramSignup.status != "cancelled",
+        )
+    staff = works_at(item.center)
+    signups = []
+    if staff:
+        signups = list(
+            models.ProgramSignup.select(models.ProgramSignup, models.User)
+            .join(models.User)
+            .where(models.ProgramSignup.program == item, models.ProgramSignup.status != "cancelled")
+            .order_by(models.ProgramSignup.status, models.ProgramSignup.created_at)
+        )
+    return render_template(
+        "centers/program.html",
+        program=item,
+        taken=item.taken(),
+        mine=mine,
+        is_staff=staff,
+        signups=signups,
+        signup_labels=SIGNUP_LABELS,
+        past=item.starts_at < models.utcnow(),
+        form=form,
+    ), status
+
+
+@bp.get("/<int:center_id>/programs/new")
+@auth.requires_role("center_staff", "admin")
+def new_program(center_id):
+    center = center_or_404(center_id)
+    staff_or_403(center)
+    return render_program_form(center, Form(form_key=new_key(), capacity="20", time="17:00"))
+
+
+def render_program_form(center, form, status=200):
+    return (
+        render_template("centers/program_form.html", center=center, form=form, activity_types=catalog().activity_types),
+        status,
+    )
+
+
+def read_start(form):
+    """The program's start as UTC from a Jalali date and a Tehran time, or None."""
+    day = persian.parse_jalali_date(form["date"])
+    if day is None:
+        form.error("date", _l("Write the date like 1405/09/20."))
+    elif day < datetime.datetime.now(TEHRAN).date():
+        form.error("date", _l("This time has passed. Choose a later day or hour."))
+    match = TIME_PATTERN.match(form["time"])
+    if match is None:
+        form.error("time", _l("Write the time like 17:30."))
+    if day is None or match is None:
+        return None
+    local = datetime.datetime.combine(day, datetime.time(int(match[1]), int(match[2])), tzinfo=TEHRAN)
+    start = local.astimezone(datetime.UTC).replace(tzinfo=None)
+    if start <= models.utcnow():
+        form.error("date", _l("This time has passed. Choose a later day or hour."))
+        return None
+    return start
+
+
+@bp.post("/<int:center_id>/programs/new")
+@auth.requires_role("center_staff", "admin")
+def create_program(center_id):
+    center = center_or_404(center_id)
+    staff_or_403(center)
+    form = Form(request.form)
+    title = form.text("title", models.Program.TITLE_MAX, 3, _l("Write the program's title."))
+    activity = catalog().activity_by_slug.get(form["activity_type"])
+    if activity is None:
+        form.error("activity_type", _l("Choose what kind of activity it is."))
+    starts_at = read_start(form)
+    capacity = persian.whole_number(form["capacity"], 5000)
+    if not capacity:
+        form.error("capacity", _l("Write how many people can take part, from 1 to 5,000."))
+    if len(form["place"]) > models.Program.PLACE_MAX:
+        form.error("place", _l("Write at most %(count)s letters.", count=models.Program.PLACE_MAX))
+    if len(form["about"]) > models.Program.ABOUT_MAX:
+        form.error("about", _l("Write at most %(count)s letters.", count=models.Program.ABOUT_MAX))
+    if not form.ok:
+        return render_program_form(center, form, 422)
+
+    def make():
+        item = models.Program.create(
+            center=center,
+            title=title,
+            activity_type=activity.id,
+            starts_at=starts_at,
+            place=form["place"],
+            about=form["about"],
+            capacity=capacity,
+            created_by=g.user,
+            form_key=form.form_key(),
+        )
+        models.record_audit("program.created", actor=g.user, subject=f"program:{item.id}")
+        return item
+
+    item = models.made_once(models.Program, form.form_key(), make)
+    flash(_("The program is on the center's page. You can print its flyer now."))
+    return redirect(url_for("centers.program", program_id=item.id))
+
+
+def program_or_404(program_id):
+    return models.Program.get_or_none(models.Program.id == program_id) or abort(404)
+
+
+@bp.post("/programs/<int:program_id>/signup")
+@auth.signed_in_only
+def signup(program_id):
+    item = program_or_404(program_id)
+    try:
+        mine = models.sign_up(item, g.user)
+        flash(SIGNUP_LABELS[mine.status])
+    except models.StateError:
+        flash(_("This program no longer takes sign-ups."))
+    return redirect(url_for("centers.program", program_id=item.id))
+
+
+@bp.post("/programs/<int:program_id>/leave")
+@auth.signed_in_only
+def leave(program_id):
+    item = program_or_404(program_id)
+    if models.leave_program(item, g.user):
+        flash(_("You are no longer signed up. Your place goes to the next one waiting."))
+    return redirect(url_for("centers.program", program_id=item.id))
+
+
+@bp.post("/programs/<int:program_id>/cancel")
+@auth.requires_role("center_staff", "admin")
+def cancel(program_id):
+    item = program_or_404(program_id)
+    staff_or_403(item.center)
+    form = Form(request.form)
+    reason = form.text("reason", 300, 3, _l("Write why, in a few words: everyone signed up will read it."))
+    if not form.ok:
+        return render_program(item, form, 422)
+    try:
+        models.cancel_program(item, g.user, reason)
+        flash(_("The program is cancelled, and everyone signed up is told."))
+    except models.StateError:
+        flash(_("This program was already cancelled."))
+    return redirect(url_for("centers.program", program_id=item.id))
+
+
+# --- Printed notices ---------------------------------------------------------------------
+
+
+def qr_code(url):
+    """A QR code of `url` as an inline SVG image for a printed page."""
+    svg = segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#000", light="#fff")
+    return Markup(svg)  # noqa: S704 (segno draws it from our own address)
+
+
+def page_size():
+    size = request.args.get("size", "A4")
+    return size if size in PAGE_SIZES else "A4"
+
+
+@bp.get("/programs/<int:program_id>/flyer.pdf")
+def flyer(program_id):
+    item = program_or_404(program_id)
+    url = url_for("centers.program", program_id=item.id, _external=True)
+    return pdf.response(
+        "pdf/flyer.html",
+        f"program-{item.id}.pdf",
+        program=item,
+        center=item.center,
+        qr=qr_code(url),
+        url=url,
+        size=page_size(),
+    )
+
+
+@bp.get("/<int:center_id>/needs.pdf")
+def needs_notice(center_id):
+    """The neighborhood's needs this week: kinds and counts, no one's words or name."""
+    center = center_or_404(center_id)
+    since = models.utcnow() - WEEK
+    url = url_for("board.index", _external=True)
+    return pdf.response(
+        "pdf/needs.html",
+        f"needs-{center.id}.pdf",
+        center=center,
+        rows=models.needs_by_activity(center),
+        printed_at=models.utcnow(),
+        new_this_week=models.open_needs_around(center).where(models.HelpPost.created_at >= since).count(),
+        qr=qr_code(url),
+        url=url,
+        size=page_size(),
+    )
+
+
+@bp.get("/<int:center_id>/volunteers.pdf")
+def volunteers_notice(center_id):
+    """A call for volunteers: what the neighborhood needs most, and where to sign up."""
+    center = center_or_404(center_id)
+    url = url_for("volunteers.profile", _external=True)
+    return pdf.response(
+        "pdf/volunteers.html",
+        f"volunteers-{center.id}.pdf",
+        center=center,
+        kinds=models.needs_by_activity(center)[:5],
+        programs=list(models.programs_of(center).where(models.Program.starts_at >= models.utcnow()).limit(5)),
+        qr=qr_code(url),
+        url=url,
+        size=page_size(),
+    )
