@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import hamsayeh
 import models
-from hamsayeh import auth, cli, errors, sms, templating
+from hamsayeh import auth, cli, errors, kiosk, sms, templating
 
 LANGUAGES = ("fa", "en")
 DEFAULT_DATABASE = "sqlite:///{instance}/hamsayeh.sqlite3"
@@ -56,6 +56,7 @@ def create_app(config=None):
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)
 
+    kiosk.init_app(app)  # before auth: at a kiosk, an idle session is forgotten first
     auth.init_app(app)
     templating.init_app(app)
     errors.init_app(app)

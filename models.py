@@ -2672,6 +2672,17 @@ def cancel_program(program, actor, reason):
         record_audit("program.cancelled", actor=actor, subject=f"program:{program.id}")
 
 
+class Kiosk(BaseModel):
+    """A center's touch terminal: the hash of the token in its cookie, never the token."""
+
+    center = ForeignKeyField(Center, backref="kiosks", on_delete="CASCADE")
+    name = CharField(max_length=60)
+    token_hash = CharField(max_length=64, unique=True)
+    created_by = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+    revoked_at = DateTimeField(null=True)
+
+
 MODELS = (
     Revision,
     Area,
@@ -2718,4 +2729,5 @@ MODELS = (
     Service,
     Program,
     ProgramSignup,
+    Kiosk,
 )

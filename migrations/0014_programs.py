@@ -1,5 +1,5 @@
 """Mosbat-e Zendegi centers' programs and their sign-ups with a waiting list;
-notifications that point to a program."""
+notifications that point to a program; the centers' kiosk terminals."""
 
 from peewee import *
 
@@ -49,7 +49,18 @@ def up(migrator, db):
             table_name = 'program_signup'
             indexes = ((('program', 'user'), True), (('program', 'status', 'created_at'), False))
 
-    db.create_tables([Program, ProgramSignup])
+    class Kiosk(Model):
+        center = ForeignKeyField(Center, on_delete='CASCADE')
+        name = CharField(max_length=60)
+        token_hash = CharField(max_length=64, unique=True)
+        created_by = ForeignKeyField(User, on_delete='RESTRICT')
+        created_at = DateTimeField()
+        revoked_at = DateTimeField(null=True)
+        class Meta:
+            database = db
+            table_name = 'kiosk'
+
+    db.create_tables([Program, ProgramSignup, Kiosk])
     migrator.migrate(
         migrator.add_column('notification', 'program_id',
                             ForeignKeyField(Program, null=True, on_delete='CASCADE', field=Program.id)),
@@ -58,5 +69,6 @@ def up(migrator, db):
 
 def down(migrator, db):
     migrator.migrate(migrator.drop_column('notification', 'program_id'))
+    migrator.migrate(migrator.drop_table('kiosk'))
     migrator.migrate(migrator.drop_table('program_signup'))
     migrator.migrate(migrator.drop_table('program'))

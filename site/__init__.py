@@ -18,6 +18,7 @@ def blueprints():
         hq,
         ideas,
         inbox,
+        kiosk,
         main,
         orgs,
         people,
@@ -50,4 +51,5 @@ def blueprints():
         registry.bp,
         orgs.bp,
         centers.bp,
+        kiosk.bp,
     )

@@ -161,6 +161,11 @@ ROUTES = {
     ("GET", "/centers/programs/<int:program_id>/flyer.pdf"),
     ("GET", "/centers/<int:center_id>/needs.pdf"),
     ("GET", "/centers/<int:center_id>/volunteers.pdf"),
+    ("GET", "/kiosk/"),
+    ("POST", "/kiosk/done"),
+    ("GET", "/kiosk/centers/<int:center_id>"),
+    ("POST", "/kiosk/centers/<int:center_id>"),
+    ("POST", "/kiosk/centers/<int:center_id>/<int:kiosk_id>/revoke"),
 }
 
 

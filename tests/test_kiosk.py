@@ -1,0 +1,82 @@
+"""A center's kiosk: made once by staff, bound to the center, refusing every
+page but its own, forgetting each person, and switched off by staff."""
+
+import pytest
+
+import models
+from hamsayeh import kiosk
+from tests.conftest import sign_in, submit
+from tests.pages import check_page
+from tests.test_board import make_post
+
+
+@pytest.fixture
+def center(people, places):
+    item = models.Center.create(area=places["Tajrish"], name="مرکز مثبت زندگی تجریش")
+    models.set_work_center(people["center_staff"], item, people["admin"])
+    return item
+
+
+def make_kiosk(client, center, staff):
+    sign_in(client, staff.phone)
+    page = f"/kiosk/centers/{center.id}"
+    check_page(client.get(page))
+    response = submit(client, page, page, {"name": "پایانهٔ ورودی"})
+    assert response.status_code == 302 and response.location == "/kiosk/"
+    assert client.get_cookie(kiosk.COOKIE) is not None
+    return models.Kiosk.get()
+
+
+def test_staff_make_a_kiosk_which_shows_only_its_own_pages(client, people, center):
+    made = make_kiosk(client, center, people["center_staff"])
+    assert made.token_hash != client.get_cookie(kiosk.COOKIE).value  # only its hash is kept
+    response = client.get("/kiosk/")
+    html = check_page(response, budget=8 * 1024)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Refresh"] == "120; url=/kiosk/" and "مرکز مثبت زندگی تجریش" in html
+    assert "دو دقیقه" in html  # the time limit is announced on every kiosk page
+    assert "کاربر center_staff" not in html  # the staff member was signed out on the terminal
+    for path in ("/simple/", "/simple/need", "/simple/call-me", "/account/sign-in", f"/centers/{center.id}"):
+        assert client.get(path).status_code in (200, 302), path
+    # Even an administrator who signs in at the kiosk reaches no other page.
+    sign_in(client, people["admin"].phone)
+    for path in ("/registry/", "/desk/", "/hq/", "/people/", "/board/", "/time/", f"/kiosk/centers/{center.id}"):
+        assert client.get(path).status_code == 403, path
+    assert client.post("/people/", data={}).status_code in (400, 403)
+
+
+def test_the_kiosk_forgets_a_person_when_idle_or_finished(app, client, people, places, center):
+    make_kiosk(client, center, people["center_staff"])
+    post = make_post(people["resident"], places["Tajrish"], "کمک برای بردن کیسهٔ برنج به خانه")
+    sign_in(client, people["resident"].phone)
+    html = check_page(client.get("/simple/mine"), budget=8 * 1024)
+    assert f"/board/posts/{post.id}" in html and client.get("/simple/mine").headers["Cache-Control"] == "no-store"
+    # Two minutes without a touch: the next request finds nobody signed in.
+    with client.session_transaction() as state:
+        state["kiosk_seen"] -= app.config["KIOSK_IDLE_SECONDS"] + 1
+    assert client.get("/simple/mine").status_code == 302
+    sign_in(client, people["resident"].phone)
+    assert submit(client, "/kiosk/", "/kiosk/done", {}).location == "/kiosk/"
+    assert client.get("/simple/mine").status_code == 302
+    # The start page forgets whoever was there.
+    sign_in(client, people["resident"].phone)
+    client.get("/kiosk/")
+    assert client.get("/simple/mine").status_code == 302
+
+
+def test_only_the_centers_staff_make_or_switch_off_its_kiosks(client, people, places, center):
+    for role in ("resident", "volunteer", "facilitator"):
+        sign_in(client, people[role].phone)
+        assert client.get(f"/kiosk/centers/{center.id}").status_code == 403
+    other = models.Center.create(area=places["Bazaar"], name="مرکز بازار")
+    sign_in(client, people["center_staff"].phone)
+    assert client.get(f"/kiosk/centers/{other.id}").status_code == 403
+    made = make_kiosk(client, center, people["center_staff"])
+    # Switched off from another browser, the terminal is an ordinary browser again.
+    staff_browser = client.application.test_client()
+    sign_in(staff_browser, people["center_staff"].phone)
+    page = f"/kiosk/centers/{center.id}"
+    assert submit(staff_browser, page, f"{page}/{made.id}/revoke", {}).status_code == 302
+    assert models.Kiosk.get_by_id(made.id).revoked_at is not None
+    assert client.get("/board/").status_code == 200
+    assert "no-store" not in client.get("/board/").headers.get("Cache-Control", "")
