@@ -7,12 +7,13 @@ export FLASK_APP := app
 
 .PHONY: run test install install-test assets speech translations lint pytest-sqlite pytest-postgres bench
 
-## Install, migrate, load the demo data (once; again adds nothing) and serve http://127.0.0.1:5000
+## Install, migrate, load the demo data (once; again adds nothing) and serve http://127.0.0.1:5000 with its worker
 run: install
 	$(BIN)/flask migrate
 	$(BIN)/flask registry-key
 	$(BIN)/flask seed-demo
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@# The background worker (printing batches) runs beside the server and stops with it.
+	trap 'kill 0' EXIT; $(BIN)/flask worker & $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## Install what testing needs (Chromium too) and run every check: ruff, the catalog, pytest on SQLite and PostgreSQL
 test: install-test lint pytest-sqlite pytest-postgres
@@ -79,3 +80,4 @@ pytest-postgres:
 ## Benchmarks: their latest figures go into the README
 bench: install-test
 	$(BIN)/python bench/first_render.py
+	$(BIN)/python bench/notices.py

@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import hamsayeh
 import models
-from hamsayeh import auth, cli, errors, kiosk, sms, templating
+from hamsayeh import auth, cli, errors, kiosk, sms, tasks, templating
 
 LANGUAGES = ("fa", "en")
 DEFAULT_DATABASE = "sqlite:///{instance}/hamsayeh.sqlite3"
@@ -61,6 +61,7 @@ def create_app(config=None):
     templating.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    tasks.init_app(app)
     for blueprint in hamsayeh.blueprints():
         app.register_blueprint(blueprint)
     sms.init_app(app)

@@ -2683,6 +2683,39 @@ class Kiosk(BaseModel):
     revoked_at = DateTimeField(null=True)
 
 
+class PrintBatch(BaseModel):
+    """A batch of printed cards made in the background: its progress, and the
+    file when it is done (instance/prints/batch-<id>.pdf)."""
+
+    STATUSES = ("queued", "running", "done", "failed")
+
+    center = ForeignKeyField(Center, backref="print_batches", on_delete="CASCADE")
+    kind = CharField(max_length=20, default="volunteer_cards")
+    status = CharField(
+        max_length=10, default="queued", constraints=[Check("status IN ('queued', 'running', 'done', 'failed')")]
+    )
+    total = IntegerField(default=0)
+    done_count = IntegerField(default=0)
+    created_by = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+
+
+def center_volunteers(center):
+    """Volunteers who serve at a center or live in the neighborhoods it serves."""
+    return (
+        VolunteerProfile.select(VolunteerProfile, User)
+        .join(User)
+        .where(
+            VolunteerProfile.is_active,
+            User.is_active,
+            (VolunteerProfile.center == center)
+            | VolunteerProfile.neighborhood.in_(center_neighborhoods(center).select(Area.id)),
+        )
+        .order_by(User.name, User.id)
+    )
+
+
 MODELS = (
     Revision,
     Area,
@@ -2730,4 +2763,5 @@ MODELS = (
     Program,
     ProgramSignup,
     Kiosk,
+    PrintBatch,
 )

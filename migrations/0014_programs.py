@@ -1,5 +1,6 @@
 """Mosbat-e Zendegi centers' programs and their sign-ups with a waiting list;
-notifications that point to a program; the centers' kiosk terminals."""
+notifications that point to a program; the centers' kiosk terminals; batches
+of printed cards made in the background."""
 
 from peewee import *
 
@@ -60,7 +61,21 @@ def up(migrator, db):
             database = db
             table_name = 'kiosk'
 
-    db.create_tables([Program, ProgramSignup, Kiosk])
+    class PrintBatch(Model):
+        center = ForeignKeyField(Center, on_delete='CASCADE')
+        kind = CharField(max_length=20, default='volunteer_cards')
+        status = CharField(max_length=10, default='queued',
+                           constraints=[Check("status IN ('queued', 'running', 'done', 'failed')")])
+        total = IntegerField(default=0)
+        done_count = IntegerField(default=0)
+        created_by = ForeignKeyField(User, on_delete='RESTRICT')
+        created_at = DateTimeField()
+        finished_at = DateTimeField(null=True)
+        class Meta:
+            database = db
+            table_name = 'print_batch'
+
+    db.create_tables([Program, ProgramSignup, Kiosk, PrintBatch])
     migrator.migrate(
         migrator.add_column('notification', 'program_id',
                             ForeignKeyField(Program, null=True, on_delete='CASCADE', field=Program.id)),
@@ -69,6 +84,7 @@ def up(migrator, db):
 
 def down(migrator, db):
     migrator.migrate(migrator.drop_column('notification', 'program_id'))
+    migrator.migrate(migrator.drop_table('print_batch'))
     migrator.migrate(migrator.drop_table('kiosk'))
     migrator.migrate(migrator.drop_table('program_signup'))
     migrator.migrate(migrator.drop_table('program'))

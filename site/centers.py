@@ -6,15 +6,16 @@ week, and a call for volunteers, each with a QR code back to the site."""
 
 import datetime
 import re
+from pathlib import Path
 
 import segno
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 import models
-from hamsayeh import auth, pdf, persian
+from hamsayeh import auth, pdf, persian, tasks
 from hamsayeh.catalog import catalog
 from hamsayeh.forms import Form, new_key
 from hamsayeh.templating import TEHRAN
@@ -280,3 +281,124 @@ def volunteers_notice(center_id):
         url=url,
         size=page_size(),
     )
+
+
+# --- Volunteer cards, one or a batch in the background --------------------------------
+
+CARDS_PER_PART = 20
+
+
+def prints_folder():
+    folder = Path(current_app.instance_path) / "prints"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def batch_file(batch):
+    return prints_folder() / f"batch-{batch.id}.pdf"
+
+
+def card_context(center, profiles):
+    names = {item.id: item for item in catalog().activity_types}
+    return {
+        "center": center,
+        "cards": [(profile, [names[a] for a in sorted(profile.activity_ids()) if a in names]) for profile in profiles],
+        "qr": qr_code(url_for("centers.show", center_id=center.id, _external=True)),
+    }
+
+
+@bp.get("/<int:center_id>/cards")
+@auth.requires_role("center_staff", "admin")
+def cards(center_id):
+    center = center_or_404(center_id)
+    staff_or_403(center)
+    batches = models.PrintBatch.select().where(models.PrintBatch.center == center)
+    return render_template(
+        "centers/cards.html",
+        center=center,
+        volunteers=list(models.center_volunteers(center).limit(50)),
+        count=models.center_volunteers(center).count(),
+        batches=list(batches.order_by(models.PrintBatch.created_at.desc()).limit(10)),
+    )
+
+
+@bp.get("/<int:center_id>/cards/<int:user_id>.pdf")
+@auth.requires_role("center_staff", "admin")
+def card(center_id, user_id):
+    center = center_or_404(center_id)
+    staff_or_403(center)
+    profile = models.center_volunteers(center).where(models.User.id == user_id).first() or abort(404)
+    return pdf.response("pdf/cards.html", f"card-{user_id}.pdf", **card_context(center, [profile]))
+
+
+@bp.post("/<int:center_id>/cards")
+@auth.requires_role("center_staff", "admin")
+def print_cards(center_id):
+    """All the center's volunteer cards as one PDF, made in the background."""
+    center = center_or_404(center_id)
+    staff_or_403(center)
+    with models.write_transaction():
+        batch = models.PrintBatch.create(
+            center=center, total=models.center_volunteers(center).count(), created_by=g.user
+        )
+        models.record_audit("print.batch", actor=g.user, subject=f"batch:{batch.id}", detail=f"center:{center.id}")
+    tasks.print_batch(batch.id, request.host_url)
+    flash(_("The cards are being made. This page shows how far it has come."))
+    return redirect(url_for("centers.batch", center_id=center.id, batch_id=batch.id))
+
+
+def render_batch(batch_id):
+    """In the worker: lay the cards out a part at a time, counting progress,
+    then write the file and mark the batch done."""
+    batch = models.PrintBatch.get_by_id(batch_id)
+    center = batch.center
+    profiles = list(models.center_volunteers(center))
+    models.PrintBatch.update(status="running", total=len(profiles), done_count=0).where(
+        models.PrintBatch.id == batch.id
+    ).execute()
+    parts = [profiles[i : i + CARDS_PER_PART] for i in range(0, len(profiles), CARDS_PER_PART)]
+
+    def done(number):
+        models.PrintBatch.update(done_count=min(number * CARDS_PER_PART, len(profiles))).where(
+            models.PrintBatch.id == batch.id
+        ).execute()
+
+    try:
+        data = pdf.render_in_parts("pdf/cards.html", (card_context(center, part) for part in parts), done)
+        path = batch_file(batch)
+        temporary = path.with_suffix(".part")
+        temporary.write_bytes(data)
+        temporary.replace(path)  # a reader never sees half a file
+    except Exception:
+        models.PrintBatch.update(status="failed").where(models.PrintBatch.id == batch.id).execute()
+        raise
+    models.PrintBatch.update(status="done", done_count=len(profiles), finished_at=models.utcnow()).where(
+        models.PrintBatch.id == batch.id
+    ).execute()
+
+
+def batch_or_404(center, batch_id):
+    return models.PrintBatch.get_or_none(models.PrintBatch.id == batch_id, models.PrintBatch.center == center) or abort(
+        404
+    )
+
+
+@bp.get("/<int:center_id>/batches/<int:batch_id>")
+@auth.requires_role("center_staff", "admin")
+def batch(center_id, batch_id):
+    center = center_or_404(center_id)
+    staff_or_403(center)
+    item = batch_or_404(center, batch_id)
+    return render_template("centers/batch.html", center=center, batch=item)
+
+
+@bp.get("/<int:center_id>/batches/<int:batch_id>.pdf")
+@auth.requires_role("center_staff", "admin")
+def batch_pdf(center_id, batch_id):
+    center = center_or_404(center_id)
+    staff_or_403(center)
+    item = batch_or_404(center, batch_id)
+    path = batch_file(item)
+    if item.status != "done" or not path.exists():
+        abort(404)
+    return send_file(path, mimetype="application/pdf", download_name=f"cards-{center.id}-{item.id}.pdf")

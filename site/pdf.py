@@ -33,6 +33,27 @@ def render(template, **context):
     return weasyprint.HTML(string=html, base_url=str(folder)).write_pdf(font_config=FontConfiguration())
 
 
+def render_in_parts(template, parts, done=None):
+    """One PDF of many pages, rendered `parts` (contexts) at a time; `done(n)`
+    hears how many parts are laid out, so that a long batch shows progress
+    and holds one part's HTML at a time."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    folder = fonts_folder()
+    fonts = FontConfiguration()
+    documents = []
+    for number, context in enumerate(parts, start=1):
+        html = render_template(template, fonts=folder.as_uri() + "/", **context)
+        documents.append(weasyprint.HTML(string=html, base_url=str(folder)).render(font_config=fonts))
+        if done is not None:
+            done(number)
+    if not documents:
+        return b""
+    pages = [page for document in documents for page in document.pages]
+    return documents[0].copy(pages).write_pdf()
+
+
 def response(template, filename, **context):
     """A PDF download for the browser."""
     return current_app.response_class(

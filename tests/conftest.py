@@ -4,6 +4,11 @@ every role, and a small piece of the area tree."""
 
 import os
 import re
+import tempfile
+from pathlib import Path
+
+# The task queue of this test run: its own file, whatever else runs on the machine.
+os.environ["HAMSAYEH_QUEUE_FILE"] = str(Path(tempfile.mkdtemp(prefix="hamsayeh-queue-")) / "queue.sqlite3")
 
 import peewee
 import psycopg
@@ -145,3 +150,15 @@ def sign_in(client, phone, pin=PIN):
 
 def normalize(text):
     return persian.normalize(text)
+
+
+@pytest.fixture
+def worker(app):
+    """A real huey consumer running this run's queue in threads."""
+    from hamsayeh import tasks
+
+    tasks.huey.flush()
+    consumer = tasks.huey.create_consumer(workers=1, worker_type="thread", periodic=False, max_delay=0.5)
+    consumer.start()
+    yield consumer
+    consumer.stop(graceful=True)

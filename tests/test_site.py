@@ -166,6 +166,11 @@ ROUTES = {
     ("GET", "/kiosk/centers/<int:center_id>"),
     ("POST", "/kiosk/centers/<int:center_id>"),
     ("POST", "/kiosk/centers/<int:center_id>/<int:kiosk_id>/revoke"),
+    ("GET", "/centers/<int:center_id>/cards"),
+    ("POST", "/centers/<int:center_id>/cards"),
+    ("GET", "/centers/<int:center_id>/cards/<int:user_id>.pdf"),
+    ("GET", "/centers/<int:center_id>/batches/<int:batch_id>"),
+    ("GET", "/centers/<int:center_id>/batches/<int:batch_id>.pdf"),
 }
 
 
