@@ -389,7 +389,7 @@ def batch(center_id, batch_id):
     center = center_or_404(center_id)
     staff_or_403(center)
     item = batch_or_404(center, batch_id)
-    return render_template("centers/batch.html", center=center, batch=item)
+    return render_template("centers/batch.html", center=center, batch=item, may_retry=may_retry(item))
 
 
 @bp.get("/<int:center_id>/batches/<int:batch_id>.pdf")
@@ -402,3 +402,27 @@ def batch_pdf(center_id, batch_id):
     if item.status != "done" or not path.exists():
         abort(404)
     return send_file(path, mimetype="application/pdf", download_name=f"cards-{center.id}-{item.id}.pdf")
+
+
+STALE_BATCH = datetime.timedelta(minutes=10)
+
+
+def may_retry(item):
+    """A failed batch, or one a dead worker left unfinished, can be made again."""
+    stale = item.status in ("queued", "running") and item.created_at < models.utcnow() - STALE_BATCH
+    return item.status == "failed" or stale
+
+
+@bp.post("/<int:center_id>/batches/<int:batch_id>/retry")
+@auth.requires_role("center_staff", "admin")
+def retry_batch(center_id, batch_id):
+    center = center_or_404(center_id)
+    staff_or_403(center)
+    item = batch_or_404(center, batch_id)
+    if may_retry(item):
+        with models.write_transaction():
+            models.PrintBatch.update(status="queued", done_count=0, created_at=models.utcnow()).where(
+                models.PrintBatch.id == item.id
+            ).execute()
+        tasks.print_batch(item.id, request.host_url)
+    return redirect(url_for("centers.batch", center_id=center.id, batch_id=item.id))

@@ -1,6 +1,7 @@
 """Volunteer cards: one at once, or all of a center's as one PDF made in the
 background on the real task queue while the site keeps answering."""
 
+import datetime
 import io
 import time
 
@@ -76,3 +77,24 @@ def test_two_hundred_cards_are_made_in_the_background_while_the_site_answers(cli
     # Another center's staff, and members, do not get it.
     sign_in(client, people["resident"].phone)
     assert client.get(f"/centers/{center.id}/batches/{batch.id}.pdf").status_code == 403
+
+
+def test_a_batch_a_dead_worker_left_behind_can_be_made_again(client, people, places, center, worker):
+    add_volunteers(places, 3, people["resident"].pin_hash)
+    stuck = models.PrintBatch.create(
+        center=center,
+        status="running",
+        total=3,
+        done_count=1,
+        created_by=people["center_staff"],
+        created_at=models.utcnow() - datetime.timedelta(minutes=30),
+    )
+    sign_in(client, people["center_staff"].phone)
+    page = f"/centers/{center.id}/batches/{stuck.id}"
+    assert "/retry" in client.get(page).get_data(as_text=True)
+    assert submit(client, page, f"{page}/retry", {}).status_code == 302
+    deadline = time.monotonic() + 120
+    while models.PrintBatch.get_by_id(stuck.id).status != "done":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert "/retry" not in client.get(page).get_data(as_text=True)

@@ -171,6 +171,7 @@ ROUTES = {
     ("GET", "/centers/<int:center_id>/cards/<int:user_id>.pdf"),
     ("GET", "/centers/<int:center_id>/batches/<int:batch_id>"),
     ("GET", "/centers/<int:center_id>/batches/<int:batch_id>.pdf"),
+    ("POST", "/centers/<int:center_id>/batches/<int:batch_id>/retry"),
 }
 
 

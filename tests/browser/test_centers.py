@@ -44,3 +44,16 @@ def test_staff_add_a_program_neighbors_sign_up_and_the_flyer_prints(site_without
         "confirmed",
         "cancelled",
     ]
+
+
+def test_the_cards_and_kiosk_pages_of_a_center(site_without_js, people, places):
+    site = site_without_js
+    center = models.Center.create(area=places["Tajrish"], name="مرکز مثبت زندگی تجریش")
+    models.set_work_center(people["center_staff"], center, people["admin"])
+    models.save_volunteer(people["volunteer"], places["Tajrish"], [models.ActivityType.get()], weekdays=1, time_slots=1)
+    site.sign_in(people["center_staff"].phone)
+    site.visit(f"/centers/{center.id}")
+    site.follow(f"/centers/{center.id}/cards")
+    site.submit(f"/centers/{center.id}/cards")  # no worker here: the batch waits, and says so
+    assert "۰ از ۱ کارت" in site.text()
+    site.visit(f"/kiosk/centers/{center.id}")
