@@ -4,6 +4,7 @@ for every role. Every step looks before it writes, so seeding twice adds
 nothing."""
 
 import datetime
+import functools
 import json
 from importlib import resources
 
@@ -151,6 +152,7 @@ def seed(registry_key=""):
         volunteers += 1
     transfers = seed_time_bank()
     network = seed_network()
+    seed_programs()
     organizations = seed_organizations(registry_key)
     return {
         "areas": areas,
@@ -348,3 +350,35 @@ def seed_organizations(registry_key):
                         record, staff, f"demo-service-{digits}-{index}", category=category, given_on=day
                     )
     return models.Organization.select().count() + models.Beneficiary.select().count()
+
+
+def seed_programs():
+    """Two programs of the Tajrish center in the coming days; one neighbor signed up."""
+    staff = models.User.by_phone("09120000004")
+    if staff.work_center_id is None:
+        return
+    for form_key, title, slug, days, capacity in DEMO_PROGRAMS:
+        make = functools.partial(demo_program, staff, form_key, title, slug, days, capacity)
+        program = models.made_once(models.Program, form_key, make)
+        if program.starts_at > models.utcnow():
+            models.sign_up(program, models.User.by_phone("09120000001"))
+
+
+# (form key, title, activity type, in how many days, capacity)
+DEMO_PROGRAMS = (
+    ("demo-program-1", "حلقهٔ کتاب‌خوانی کودکان", "children", 2, 15),
+    ("demo-program-2", "ویزیت رایگان فشار خون سالمندان", "health", 4, 30),
+)
+
+
+def demo_program(staff, form_key, title, slug, days, capacity):
+    return models.Program.create(
+        center=staff.work_center,
+        title=title,
+        activity_type=models.ActivityType.get(models.ActivityType.slug == slug),
+        starts_at=models.utcnow() + datetime.timedelta(days=days, hours=2),
+        place="سالن مرکز",
+        capacity=capacity,
+        created_by=staff,
+        form_key=form_key,
+    )
