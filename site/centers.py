@@ -8,11 +8,9 @@ import datetime
 import re
 from pathlib import Path
 
-import segno
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 
 import models
 from hamsayeh import auth, pdf, persian, tasks
@@ -221,12 +219,6 @@ def cancel(program_id):
 # --- Printed notices ---------------------------------------------------------------------
 
 
-def qr_code(url):
-    """A QR code of `url` as an inline SVG image for a printed page."""
-    svg = segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#000", light="#fff")
-    return Markup(svg)  # noqa: S704 (segno draws it from our own address)
-
-
 def page_size():
     size = request.args.get("size", "A4")
     return size if size in PAGE_SIZES else "A4"
@@ -241,7 +233,7 @@ def flyer(program_id):
         f"program-{item.id}.pdf",
         program=item,
         center=item.center,
-        qr=qr_code(url),
+        qr=pdf.qr_code(url),
         url=url,
         size=page_size(),
     )
@@ -260,7 +252,7 @@ def needs_notice(center_id):
         rows=models.needs_by_activity(center),
         printed_at=models.utcnow(),
         new_this_week=models.open_needs_around(center).where(models.HelpPost.created_at >= since).count(),
-        qr=qr_code(url),
+        qr=pdf.qr_code(url),
         url=url,
         size=page_size(),
     )
@@ -277,7 +269,7 @@ def volunteers_notice(center_id):
         center=center,
         kinds=models.needs_by_activity(center)[:5],
         programs=list(models.programs_of(center).where(models.Program.starts_at >= models.utcnow()).limit(5)),
-        qr=qr_code(url),
+        qr=pdf.qr_code(url),
         url=url,
         size=page_size(),
     )
@@ -303,7 +295,7 @@ def card_context(center, profiles):
     return {
         "center": center,
         "cards": [(profile, [names[a] for a in sorted(profile.activity_ids()) if a in names]) for profile in profiles],
-        "qr": qr_code(url_for("centers.show", center_id=center.id, _external=True)),
+        "qr": pdf.qr_code(url_for("centers.show", center_id=center.id, _external=True)),
     }
 
 

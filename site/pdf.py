@@ -5,7 +5,9 @@ static/fonts), never a font that only happens to be on one machine."""
 
 from pathlib import Path
 
+import segno
 from flask import current_app, render_template
+from markupsafe import Markup
 
 FONTS = ("Vazirmatn-Regular.ttf", "Vazirmatn-Bold.ttf")
 
@@ -20,6 +22,12 @@ def fonts_folder():
     if missing:
         raise MissingFont(f"{', '.join(missing)} not in {folder}: run `make assets` to install the fonts")
     return folder
+
+
+def qr_code(url):
+    """A QR code of `url` as an inline SVG for a printed page."""
+    svg = segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#000", light="#fff")
+    return Markup(svg)  # noqa: S704 (segno draws it from our own address)
 
 
 def render(template, **context):

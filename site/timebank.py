@@ -236,7 +236,18 @@ def statement_pdf(account):
         opening=opening,
         kinds=TRANSFER_KINDS,
         printed_at=datetime.datetime.now(datetime.UTC).replace(tzinfo=None),
+        center=statement_center(account),
+        qr=pdf.qr_code(url_for("timebank.index", _external=True)),
     )
+
+
+def statement_center(account):
+    """The center a statement is printed for: the center's own, or the one
+    nearest the member's neighborhood."""
+    if account.center_id:
+        return account.center
+    home = account.user.neighborhood if account.user_id else None
+    return models.Center.within(home.parent or home).first() if home else None
 
 
 @bp.get("/areas/<int:area_id>")

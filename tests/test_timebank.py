@@ -210,7 +210,9 @@ def test_the_neighborhoods_summary_counts_hours_by_kind_without_names(client, pe
     check_page(client.get("/time/areas/999999"), status=404)
 
 
-def test_the_statement_pdf_has_the_persian_lines_in_order_and_its_own_font(client, people, places):
+def test_the_statement_pdf_has_the_persian_lines_in_order_and_its_own_font(client, people, places, tmp_path):
+    from tests.test_centers import read_qr
+
     _post, response = accepted_help(people, places)
     models.confirm_help(response, people["resident"], minutes=60)
     resident = models.member_account(people["resident"])
@@ -227,6 +229,7 @@ def test_the_statement_pdf_has_the_persian_lines_in_order_and_its_own_font(clien
     assert -1 not in positions and positions == sorted(positions), text
     fonts = {str(font["/BaseFont"]) for page in reader.pages for font in page["/Resources"]["/Font"].values()}
     assert any("Vazirmatn" in font for font in fonts), fonts
+    assert read_qr(answer.data, tmp_path) == "http://localhost/time/"
 
 
 def test_only_the_account_holder_sees_their_history(client, people, places):
