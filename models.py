@@ -2524,12 +2524,14 @@ def recent_inquiries(actor, window=datetime.timedelta(hours=1)):
 
 
 class Program(BaseModel):
-    """A center's program or event: a class, a visit day, a gathering."""
+    """A program or event of a center or of an organization: a class, a visit
+    day, a gathering."""
 
     STATUSES = ("scheduled", "cancelled")
     TITLE_MAX, PLACE_MAX, ABOUT_MAX = 120, 200, 1000
 
-    center = ForeignKeyField(Center, backref="programs", on_delete="CASCADE")
+    center = ForeignKeyField(Center, null=True, backref="programs", on_delete="CASCADE")
+    organization = ForeignKeyField(Organization, null=True, backref="programs", on_delete="CASCADE")
     title = CharField(max_length=120)
     activity_type = ForeignKeyField(ActivityType, on_delete="RESTRICT")
     starts_at = DateTimeField(index=True)  # UTC, like every time here
@@ -2543,7 +2545,13 @@ class Program(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("center", "starts_at"), False),)
+        indexes = ((("center", "starts_at"), False), (("organization", "starts_at"), False))
+        constraints = (Check("(center_id IS NULL) <> (organization_id IS NULL)"),)
+
+    @property
+    def host(self):
+        """The center or the organization that runs it."""
+        return self.center if self.center_id else self.organization
 
     def taken(self):
         return self.signups.where(ProgramSignup.status == "confirmed").count()
@@ -2564,12 +2572,13 @@ class ProgramSignup(BaseModel):
         indexes = ((("program", "user"), True), (("program", "status", "created_at"), False))
 
 
-def programs_of(center):
-    """The center's scheduled programs, soonest first."""
+def programs_of(host):
+    """The scheduled programs of a center or an organization, soonest first."""
+    field = Program.center if isinstance(host, Center) else Program.organization
     return (
         Program.select(Program, ActivityType)
         .join(ActivityType)
-        .where(Program.center == center, Program.status == "scheduled")
+        .where(field == host, Program.status == "scheduled")
         .order_by(Program.starts_at)
     )
 

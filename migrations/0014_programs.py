@@ -1,4 +1,4 @@
-"""Mosbat-e Zendegi centers' programs and their sign-ups with a waiting list;
+"""Programs of Mosbat-e Zendegi centers and organizations, and their sign-ups with a waiting list;
 notifications that point to a program; the centers' kiosk terminals; batches
 of printed cards made in the background."""
 
@@ -21,8 +21,14 @@ def up(migrator, db):
             database = db
             table_name = 'activity_type'
 
+    class Organization(Model):
+        class Meta:
+            database = db
+            table_name = 'organization'
+
     class Program(Model):
-        center = ForeignKeyField(Center, on_delete='CASCADE')
+        center = ForeignKeyField(Center, null=True, on_delete='CASCADE')
+        organization = ForeignKeyField(Organization, null=True, on_delete='CASCADE')
         title = CharField(max_length=120)
         activity_type = ForeignKeyField(ActivityType, on_delete='RESTRICT')
         starts_at = DateTimeField(index=True)
@@ -37,7 +43,8 @@ def up(migrator, db):
         class Meta:
             database = db
             table_name = 'program'
-            indexes = ((('center', 'starts_at'), False),)
+            indexes = ((('center', 'starts_at'), False), (('organization', 'starts_at'), False))
+            constraints = (Check('(center_id IS NULL) <> (organization_id IS NULL)'),)
 
     class ProgramSignup(Model):
         program = ForeignKeyField(Program, on_delete='CASCADE')

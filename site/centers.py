@@ -76,7 +76,7 @@ def render_program(item, form, status=200):
             models.ProgramSignup.user == g.user,
             models.ProgramSignup.status != "cancelled",
         )
-    staff = works_at(item.center)
+    staff = manages(item)
     signups = []
     if staff:
         signups = list(
@@ -103,12 +103,18 @@ def render_program(item, form, status=200):
 def new_program(center_id):
     center = center_or_404(center_id)
     staff_or_403(center)
-    return render_program_form(center, Form(form_key=new_key(), capacity="20", time="17:00"))
+    return render_program_form(center, url_for("centers.create_program", center_id=center.id), new_program_form())
 
 
-def render_program_form(center, form, status=200):
+def new_program_form():
+    return Form(form_key=new_key(), capacity="20", time="17:00")
+
+
+def render_program_form(host, action, form, status=200):
     return (
-        render_template("centers/program_form.html", center=center, form=form, activity_types=catalog().activity_types),
+        render_template(
+            "centers/program_form.html", host=host, action=action, form=form, activity_types=catalog().activity_types
+        ),
         status,
     )
 
@@ -133,11 +139,9 @@ def read_start(form):
     return start
 
 
-@bp.post("/<int:center_id>/programs/new")
-@auth.requires_role("center_staff", "admin")
-def create_program(center_id):
-    center = center_or_404(center_id)
-    staff_or_403(center)
+def add_program(host, action, **owner):
+    """The program form sent for a center or an organization (`owner` names
+    which): checked, then made once."""
     form = Form(request.form)
     title = form.text("title", models.Program.TITLE_MAX, 3, _l("Write the program's title."))
     activity = catalog().activity_by_slug.get(form["activity_type"])
@@ -152,11 +156,10 @@ def create_program(center_id):
     if len(form["about"]) > models.Program.ABOUT_MAX:
         form.error("about", _l("Write at most %(count)s letters.", count=models.Program.ABOUT_MAX))
     if not form.ok:
-        return render_program_form(center, form, 422)
+        return render_program_form(host, action, form, 422)
 
     def make():
         item = models.Program.create(
-            center=center,
             title=title,
             activity_type=activity.id,
             starts_at=starts_at,
@@ -165,13 +168,38 @@ def create_program(center_id):
             capacity=capacity,
             created_by=g.user,
             form_key=form.form_key(),
+            **owner,
         )
         models.record_audit("program.created", actor=g.user, subject=f"program:{item.id}")
         return item
 
     item = models.made_once(models.Program, form.form_key(), make)
-    flash(_("The program is on the center's page. You can print its flyer now."))
+    flash(_("The program is on its page. You can print its flyer now."))
     return redirect(url_for("centers.program", program_id=item.id))
+
+
+@bp.post("/<int:center_id>/programs/new")
+@auth.requires_role("center_staff", "admin")
+def create_program(center_id):
+    center = center_or_404(center_id)
+    staff_or_403(center)
+    return add_program(center, url_for("centers.create_program", center_id=center.id), center=center)
+
+
+def manages(program):
+    """Who keeps a program: its center's staff, or its organization's
+    managers and staff (and headquarters)."""
+    if program.center_id:
+        return works_at(program.center)
+    if g.user is None:
+        return False
+    return "admin" in g.roles or (
+        program.organization.memberships.where(
+            models.OrganizationMember.user == g.user,
+            models.OrganizationMember.is_active,
+            models.OrganizationMember.role.in_(models.OrganizationMember.STAFF),
+        ).exists()
+    )
 
 
 def program_or_404(program_id):
@@ -200,10 +228,11 @@ def leave(program_id):
 
 
 @bp.post("/programs/<int:program_id>/cancel")
-@auth.requires_role("center_staff", "admin")
+@auth.signed_in_only
 def cancel(program_id):
     item = program_or_404(program_id)
-    staff_or_403(item.center)
+    if not manages(item):
+        abort(403)
     form = Form(request.form)
     reason = form.text("reason", 300, 3, _l("Write why, in a few words: everyone signed up will read it."))
     if not form.ok:
@@ -232,7 +261,7 @@ def flyer(program_id):
         "pdf/flyer.html",
         f"program-{item.id}.pdf",
         program=item,
-        center=item.center,
+        center=item.host,
         qr=pdf.qr_code(url),
         url=url,
         size=page_size(),

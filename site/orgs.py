@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
 import models
-from hamsayeh import auth, persian
+from hamsayeh import auth, centers, persian
 from hamsayeh.catalog import catalog
 from hamsayeh.forms import Form, new_key
 
@@ -92,12 +92,47 @@ def show(org_id):
     return render_template(
         "orgs/show.html",
         organization=organization,
+        programs=list(models.programs_of(organization).where(models.Program.starts_at >= models.utcnow()).limit(10)),
+        works_there=bool(membership and membership.is_active and membership.role in models.OrganizationMember.STAFF)
+        or "admin" in g.roles,
         areas=list(areas.order_by(models.Area.name)),
         activities=[item for item in catalog().activity_types if item.id in chosen],
         membership=membership,
         manages=organization.managed_by(g.user) or "admin" in g.roles,
         **labels(),
     )
+
+
+def staff_of_or_403(org_id):
+    """The organization's managers and staff (and headquarters) add its programs."""
+    organization = organization_or_404(org_id)
+    works_there = (
+        g.user is not None
+        and organization.memberships.where(
+            models.OrganizationMember.user == g.user,
+            models.OrganizationMember.is_active,
+            models.OrganizationMember.role.in_(models.OrganizationMember.STAFF),
+        ).exists()
+    )
+    if not (works_there or "admin" in g.roles):
+        abort(403)
+    return organization
+
+
+@bp.get("/<int:org_id>/programs/new")
+@auth.signed_in_only
+def new_program(org_id):
+    organization = staff_of_or_403(org_id)
+    action = url_for("orgs.create_program", org_id=organization.id)
+    return centers.render_program_form(organization, action, centers.new_program_form())
+
+
+@bp.post("/<int:org_id>/programs/new")
+@auth.signed_in_only
+def create_program(org_id):
+    organization = staff_of_or_403(org_id)
+    action = url_for("orgs.create_program", org_id=organization.id)
+    return centers.add_program(organization, action, organization=organization)
 
 
 @bp.post("/<int:org_id>/join")

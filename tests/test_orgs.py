@@ -157,3 +157,33 @@ def test_the_assembly_shares_posts_and_combines_its_capacity(client, people, cou
     assert "توزیع شبانه بهتر بود" not in html
     assert submit(client, page, f"{page}/posts", post | {"form_key": "k2"}).status_code == 403
     assert submit(client, page, capacity, data).status_code == 403
+
+
+def test_an_organizations_staff_add_programs_that_neighbors_sign_up_for(client, people, county):
+    import jdatetime
+
+    sign_in(client, people["admin"].phone)
+    org = open_page(client, county, people["resident"])
+    page = f"/orgs/{org.id}/programs/new"
+    for role in ("volunteer", "center_staff"):
+        sign_in(client, people[role].phone)
+        assert client.get(page).status_code == 403
+    sign_in(client, people["resident"].phone)
+    check_page(client.get(page))
+    day = (jdatetime.date.today() + jdatetime.timedelta(days=3)).strftime("%Y/%m/%d")
+    data = {"title": "توزیع سبد غذایی زمستانه", "activity_type": "food", "date": day, "time": "10:00", "capacity": "50"}
+    response = submit(client, page, page, data)
+    assert response.status_code == 302
+    program = models.Program.get()
+    assert program.organization_id == org.id and program.center_id is None
+    html = check_page(client.get(f"/orgs/{org.id}"))
+    assert "توزیع سبد غذایی زمستانه" in html
+    html = check_page(client.get(response.location))
+    assert org.name in html and "لغو برنامه" in html  # its staff may cancel it
+    sign_in(client, people["volunteer"].phone)
+    item = f"/centers/programs/{program.id}"
+    assert submit(client, item, f"{item}/signup", {}).status_code == 302
+    assert "لغو برنامه" not in check_page(client.get(item))
+    assert submit(client, item, f"{item}/cancel", {"reason": "بی‌دلیل"}).status_code == 403
+    flyer = client.get(f"{item}/flyer.pdf")
+    assert flyer.status_code == 200 and flyer.mimetype == "application/pdf"

@@ -147,6 +147,8 @@ ROUTES = {
     ("GET", "/orgs/<int:org_id>/members"),
     ("POST", "/orgs/<int:org_id>/members"),
     ("GET", "/orgs/new"),
+    ("GET", "/orgs/<int:org_id>/programs/new"),
+    ("POST", "/orgs/<int:org_id>/programs/new"),
     ("POST", "/orgs/new"),
     ("GET", "/orgs/assemblies/<int:assembly_id>"),
     ("POST", "/orgs/assemblies/<int:assembly_id>/posts"),
