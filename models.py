@@ -2649,7 +2649,7 @@ def leave_program(program, user):
         if found is None:
             return None
         ProgramSignup.update(status="cancelled", updated_at=utcnow()).where(ProgramSignup.id == found.id).execute()
-        if found.status == "confirmed" and program.status == "scheduled":
+        if found.status == "confirmed" and program.status == "scheduled" and program.starts_at > utcnow():
             first = (
                 ProgramSignup.select()
                 .where(ProgramSignup.program == program, ProgramSignup.status == "waiting")
@@ -2707,6 +2707,8 @@ class PrintBatch(BaseModel):
     done_count = IntegerField(default=0)
     created_by = ForeignKeyField(User, on_delete="RESTRICT")
     created_at = DateTimeField(default=utcnow)
+    # Moved by the worker at every part: a batch that stopped moving was left by a dead worker.
+    updated_at = DateTimeField(default=utcnow)
     finished_at = DateTimeField(null=True)
 
 

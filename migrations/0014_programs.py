@@ -77,6 +77,7 @@ def up(migrator, db):
         done_count = IntegerField(default=0)
         created_by = ForeignKeyField(User, on_delete='RESTRICT')
         created_at = DateTimeField()
+        updated_at = DateTimeField()
         finished_at = DateTimeField(null=True)
         class Meta:
             database = db

@@ -200,6 +200,8 @@ def chosen_neighborhood():
     """The signed-in member's neighborhood, or the one a guest chose."""
     if g.user is not None:
         hood_id = g.user.neighborhood_id
+    elif g.get("kiosk") is not None:
+        hood_id = g.kiosk.center.area_id
     else:
         hood = request.cookies.get(GUEST_NEIGHBORHOOD_COOKIE, "")
         hood_id = persian.whole_number(hood)

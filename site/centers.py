@@ -6,14 +6,17 @@ week, and a call for volunteers, each with a QR code back to the site."""
 
 import datetime
 import re
+import uuid
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 import models
 from hamsayeh import auth, pdf, persian, tasks
+from hamsayeh.cache import fragment_cache
 from hamsayeh.catalog import catalog
 from hamsayeh.forms import Form, new_key
 from hamsayeh.templating import TEHRAN
@@ -24,6 +27,7 @@ SIGNUP_LABELS = {"confirmed": _l("You have a place."), "waiting": _l("You are on
 PAGE_SIZES = ("A4", "A5")
 TIME_PATTERN = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 WEEK = datetime.timedelta(days=7)
+FLYERS_KEPT = 64  # rendered flyers kept per server process (about 30 KB each)
 
 
 def center_or_404(center_id):
@@ -255,23 +259,27 @@ def page_size():
 
 @bp.get("/programs/<int:program_id>/flyer.pdf")
 def flyer(program_id):
+    """Anyone may print a program's flyer: each version of it is made once per
+    server process, so asking again and again costs nothing."""
     item = program_or_404(program_id)
     url = url_for("centers.program", program_id=item.id, _external=True)
-    return pdf.response(
-        "pdf/flyer.html",
-        f"program-{item.id}.pdf",
-        program=item,
-        center=item.host,
-        qr=pdf.qr_code(url),
-        url=url,
-        size=page_size(),
-    )
+    size = page_size()
+    key = (item.id, size, str(get_locale()), url)
+    version = (item.status, item.title, item.starts_at, item.place, item.about, item.capacity, catalog().revision)
+    cache = fragment_cache("flyers", size=FLYERS_KEPT)
+    data = cache.get(key, version)
+    if data is None:
+        data = pdf.render("pdf/flyer.html", program=item, center=item.host, qr=pdf.qr_code(url), url=url, size=size)
+        cache.put(key, version, data)
+    return pdf.pdf_response(data, f"program-{item.id}.pdf")
 
 
 @bp.get("/<int:center_id>/needs.pdf")
+@auth.requires_role("center_staff", "admin")
 def needs_notice(center_id):
     """The neighborhood's needs this week: kinds and counts, no one's words or name."""
     center = center_or_404(center_id)
+    staff_or_403(center)
     since = models.utcnow() - WEEK
     url = url_for("board.index", _external=True)
     return pdf.response(
@@ -288,9 +296,11 @@ def needs_notice(center_id):
 
 
 @bp.get("/<int:center_id>/volunteers.pdf")
+@auth.requires_role("center_staff", "admin")
 def volunteers_notice(center_id):
     """A call for volunteers: what the neighborhood needs most, and where to sign up."""
     center = center_or_404(center_id)
+    staff_or_403(center)
     url = url_for("volunteers.profile", _external=True)
     return pdf.response(
         "pdf/volunteers.html",
@@ -369,25 +379,31 @@ def print_cards(center_id):
 
 
 def render_batch(batch_id):
-    """In the worker: lay the cards out a part at a time, counting progress,
-    then write the file and mark the batch done."""
+    """In the worker: claim the batch (one attempt at a time), lay the cards
+    out a part at a time, counting progress, then write the file and mark the
+    batch done."""
+    claimed = (
+        models.PrintBatch.update(status="running", done_count=0, updated_at=models.utcnow())
+        .where(models.PrintBatch.id == batch_id, models.PrintBatch.status.in_(("queued", "failed")))
+        .execute()
+    )
+    if not claimed:  # done already, or another attempt has it
+        return
     batch = models.PrintBatch.get_by_id(batch_id)
     center = batch.center
     profiles = list(models.center_volunteers(center))
-    models.PrintBatch.update(status="running", total=len(profiles), done_count=0).where(
-        models.PrintBatch.id == batch.id
-    ).execute()
+    models.PrintBatch.update(total=len(profiles)).where(models.PrintBatch.id == batch.id).execute()
     parts = [profiles[i : i + CARDS_PER_PART] for i in range(0, len(profiles), CARDS_PER_PART)]
 
     def done(number):
-        models.PrintBatch.update(done_count=min(number * CARDS_PER_PART, len(profiles))).where(
-            models.PrintBatch.id == batch.id
-        ).execute()
+        models.PrintBatch.update(
+            done_count=min(number * CARDS_PER_PART, len(profiles)), updated_at=models.utcnow()
+        ).where(models.PrintBatch.id == batch.id).execute()
 
     try:
         data = pdf.render_in_parts("pdf/cards.html", (card_context(center, part) for part in parts), done)
         path = batch_file(batch)
-        temporary = path.with_suffix(".part")
+        temporary = path.with_suffix(f".{uuid.uuid4().hex}.part")
         temporary.write_bytes(data)
         temporary.replace(path)  # a reader never sees half a file
     except Exception:
@@ -428,10 +444,16 @@ def batch_pdf(center_id, batch_id):
 STALE_BATCH = datetime.timedelta(minutes=10)
 
 
+def retryable():
+    """A failed batch, or one a dead worker left: it has not moved for a while."""
+    stale = models.PrintBatch.status.in_(("queued", "running")) & (
+        models.PrintBatch.updated_at < models.utcnow() - STALE_BATCH
+    )
+    return (models.PrintBatch.status == "failed") | stale
+
+
 def may_retry(item):
-    """A failed batch, or one a dead worker left unfinished, can be made again."""
-    stale = item.status in ("queued", "running") and item.created_at < models.utcnow() - STALE_BATCH
-    return item.status == "failed" or stale
+    return models.PrintBatch.select().where(models.PrintBatch.id == item.id, retryable()).exists()
 
 
 @bp.post("/<int:center_id>/batches/<int:batch_id>/retry")
@@ -440,10 +462,12 @@ def retry_batch(center_id, batch_id):
     center = center_or_404(center_id)
     staff_or_403(center)
     item = batch_or_404(center, batch_id)
-    if may_retry(item):
-        with models.write_transaction():
-            models.PrintBatch.update(status="queued", done_count=0, created_at=models.utcnow()).where(
-                models.PrintBatch.id == item.id
-            ).execute()
+    with models.write_transaction():  # a double click queues it once
+        queued = (
+            models.PrintBatch.update(status="queued", done_count=0, updated_at=models.utcnow())
+            .where(models.PrintBatch.id == item.id, retryable())
+            .execute()
+        )
+    if queued:
         tasks.print_batch(item.id, request.host_url)
     return redirect(url_for("centers.batch", center_id=center.id, batch_id=item.id))

@@ -45,10 +45,18 @@ ALLOWED = frozenset(
         "areas.index",
         "areas.show",
         "areas.choose",
+        "board.index",
+        "orgs.show",
+        "centers.flyer",
+        "main.preferences",
+        "main.save_preferences",
+        "main.set_language",
         "kiosk.start",
         "kiosk.done",
     }
 )
+# Cookies a guest leaves behind (neighborhood, text size, language): the next person starts without them.
+GUEST_COOKIES = ("hood", "prefs", "lang")
 ALLOWED_BLUEPRINTS = frozenset({"simple"})
 
 
@@ -60,7 +68,9 @@ def init_app(app):
     app.config.setdefault("KIOSK_IDLE_SECONDS", IDLE_SECONDS)
     app.before_request(recognize)
     app.after_request(never_stored)
-    app.context_processor(lambda: {"kiosk": g.get("kiosk"), "kiosk_idle": current_app.config["KIOSK_IDLE_SECONDS"]})
+    app.context_processor(
+        lambda: {"kiosk": g.get("kiosk"), "kiosk_minutes": max(1, current_app.config["KIOSK_IDLE_SECONDS"] // 60)}
+    )
 
 
 def recognize():
@@ -76,13 +86,17 @@ def recognize():
         .where(models.Kiosk.token_hash == token_hash(token), models.Kiosk.revoked_at.is_null())
         .first()
     )
-    if kiosk is None:
+    if kiosk is None:  # switched off: the terminal forgets whoever was signed in on it
+        session.clear()
+        g.kiosk_switched_off = True
         return None
     g.kiosk = kiosk
     now = time.time()
     if now - session.get("kiosk_seen", now) > current_app.config["KIOSK_IDLE_SECONDS"]:
         session.clear()
     session["kiosk_seen"] = now
+    if request.endpoint == "main.home":  # where signing in, up or out leads elsewhere
+        return redirect(url_for("kiosk.start"))
     if request.endpoint not in ALLOWED and request.blueprint not in ALLOWED_BLUEPRINTS:
         abort(403)
     return None
@@ -91,11 +105,25 @@ def recognize():
 def never_stored(response):
     """Nothing a kiosk showed stays in its browser for the next person, and
     each page goes back to the start after the idle time."""
+    if g.get("kiosk_switched_off"):
+        response.delete_cookie(COOKIE)
     if g.get("kiosk") is not None:
         response.headers["Cache-Control"] = "no-store"
-        if response.mimetype == "text/html" and response.status_code < 300:
+        # Every page, error pages too (a refused form still shows what was typed); not redirects.
+        if response.mimetype == "text/html" and not 300 <= response.status_code < 400:
             idle = current_app.config["KIOSK_IDLE_SECONDS"]
             response.headers["Refresh"] = f"{idle}; url={url_for('kiosk.start')}"
+    return response
+
+
+def forget(make_response):
+    """The next person finds nothing of this one: no session (cleared before
+    the page is made, so that its form token is the new session's), no guest
+    cookies."""
+    session.clear()
+    response = make_response()
+    for name in GUEST_COOKIES:
+        response.delete_cookie(name)
     return response
 
 
@@ -104,14 +132,12 @@ def start():
     """The start page: the previous person is forgotten here."""
     if g.kiosk is None:
         return redirect(url_for("simple.home"))
-    session.clear()
-    return render_template("kiosk/start.html", center=g.kiosk.center)
+    return forget(lambda: current_app.make_response(render_template("kiosk/start.html", center=g.kiosk.center)))
 
 
 @bp.post("/done")
 def done():
-    session.clear()
-    return redirect(url_for("kiosk.start"))
+    return forget(lambda: redirect(url_for("kiosk.start")))
 
 
 # --- Staff: turning a terminal into a kiosk, and switching kiosks off ----------------

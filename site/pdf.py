@@ -64,8 +64,10 @@ def render_in_parts(template, parts, done=None):
 
 def response(template, filename, **context):
     """A PDF download for the browser."""
+    return pdf_response(render(template, **context), filename)
+
+
+def pdf_response(data, filename):
     return current_app.response_class(
-        render(template, **context),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+        data, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
     )

@@ -87,7 +87,7 @@ def test_a_batch_a_dead_worker_left_behind_can_be_made_again(client, people, pla
         total=3,
         done_count=1,
         created_by=people["center_staff"],
-        created_at=models.utcnow() - datetime.timedelta(minutes=30),
+        updated_at=models.utcnow() - datetime.timedelta(minutes=30),
     )
     sign_in(client, people["center_staff"].phone)
     page = f"/centers/{center.id}/batches/{stuck.id}"

@@ -136,6 +136,8 @@ def test_the_neighborhoods_needs_and_the_call_for_volunteers_print_without_names
     client, people, places, center, tmp_path
 ):
     make_post(people["resident"], places["Niavaran"], "کمک برای بردن کیسهٔ برنج به خانه")
+    assert client.get(f"/centers/{center.id}/needs.pdf").status_code == 302  # staff print them
+    sign_in(client, people["center_staff"].phone)
     answer = client.get(f"/centers/{center.id}/needs.pdf")
     _reader, text, _fonts = pdf_text_and_fonts(answer.data)
     assert "نیازهای محلهٔ ما در این هفته" in text and "خرید و کارهای بیرون" in text

@@ -34,14 +34,17 @@ def test_staff_make_a_kiosk_which_shows_only_its_own_pages(client, people, cente
     html = check_page(response, budget=8 * 1024)
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Refresh"] == "120; url=/kiosk/" and "مرکز مثبت زندگی تجریش" in html
-    assert "دو دقیقه" in html  # the time limit is announced on every kiosk page
+    assert "۲ دقیقه" in html  # the time limit is announced on every kiosk page
     assert "کاربر center_staff" not in html  # the staff member was signed out on the terminal
     for path in ("/simple/", "/simple/need", "/simple/call-me", "/account/sign-in", f"/centers/{center.id}"):
         assert client.get(path).status_code in (200, 302), path
     # Even an administrator who signs in at the kiosk reaches no other page.
     sign_in(client, people["admin"].phone)
-    for path in ("/registry/", "/desk/", "/hq/", "/people/", "/board/", "/time/", f"/kiosk/centers/{center.id}"):
-        assert client.get(path).status_code == 403, path
+    for path in ("/registry/", "/desk/", "/hq/", "/people/", "/time/", "/account/", f"/kiosk/centers/{center.id}"):
+        refused = client.get(path)
+        assert refused.status_code == 403, path
+        assert refused.headers["Refresh"] == "120; url=/kiosk/"  # a refused page goes back to the start too
+    assert client.get("/").location == "/kiosk/"  # where signing in or out would lead
     assert client.post("/people/", data={}).status_code in (400, 403)
 
 
@@ -58,10 +61,12 @@ def test_the_kiosk_forgets_a_person_when_idle_or_finished(app, client, people, p
     sign_in(client, people["resident"].phone)
     assert submit(client, "/kiosk/", "/kiosk/done", {}).location == "/kiosk/"
     assert client.get("/simple/mine").status_code == 302
-    # The start page forgets whoever was there.
+    # The start page forgets whoever was there, and the neighborhood a guest chose.
     sign_in(client, people["resident"].phone)
+    client.set_cookie("hood", str(places["Bazaar"].id))
     client.get("/kiosk/")
     assert client.get("/simple/mine").status_code == 302
+    assert client.get_cookie("hood") is None
 
 
 def test_only_the_centers_staff_make_or_switch_off_its_kiosks(client, people, places, center):
@@ -76,7 +81,9 @@ def test_only_the_centers_staff_make_or_switch_off_its_kiosks(client, people, pl
     staff_browser = client.application.test_client()
     sign_in(staff_browser, people["center_staff"].phone)
     page = f"/kiosk/centers/{center.id}"
+    sign_in(client, people["resident"].phone)  # someone is signed in on the terminal
     assert submit(staff_browser, page, f"{page}/{made.id}/revoke", {}).status_code == 302
     assert models.Kiosk.get_by_id(made.id).revoked_at is not None
     assert client.get("/board/").status_code == 200
+    assert client.get_cookie(kiosk.COOKIE) is None and client.get("/simple/mine").status_code == 302
     assert "no-store" not in client.get("/board/").headers.get("Cache-Control", "")
