@@ -462,6 +462,13 @@ def record_audit(action, actor=None, subject="", detail=""):
     AuditEntry.insert(**entry.__data__).execute()
 
 
+def audit(action, actor=None, subject="", detail=""):
+    """An audit entry in a transaction of its own: a sensitive read, or an
+    action whose other writes are already done."""
+    with write_transaction():
+        record_audit(action, actor=actor, subject=subject, detail=detail)
+
+
 def verify_audit_chain():
     """The id of the first entry that does not fit the chain, or None."""
     previous = GENESIS_HASH

@@ -34,8 +34,7 @@ def look_up():
     phone = form.phone()
     member = models.User.by_phone(phone) if form.ok else None
     if form.ok:
-        with models.write_transaction():
-            models.record_audit("desk.lookup", actor=g.user, subject=f"user:{member.id}" if member else "none")
+        models.audit("desk.lookup", actor=g.user, subject=f"user:{member.id}" if member else "none")
         if member is None or not serves(member):
             # The same words whether the number is unknown or someone else's.
             form.error("phone", _l("No neighbor you look after has this number."))
@@ -81,8 +80,7 @@ CALLS_SHOWN = 50
 def calls():
     """Neighbors who asked to be called back, oldest first."""
     waiting = list(models.callbacks_for(g.user, g.roles).limit(CALLS_SHOWN))
-    with models.write_transaction():
-        models.record_audit("desk.calls_viewed", actor=g.user, detail=f"{len(waiting)} shown")
+    models.audit("desk.calls_viewed", actor=g.user, detail=f"{len(waiting)} shown")
     return render_template("desk/calls.html", calls=waiting)
 
 

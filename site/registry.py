@@ -257,13 +257,12 @@ def record(record_id):
 
 
 def render_record(record, form, status=200):
-    with models.write_transaction():
-        models.record_audit(
-            "registry.viewed",
-            actor=g.user,
-            subject=f"beneficiary:{record.beneficiary_id}",
-            detail=f"org:{record.organization_id}",
-        )
+    models.audit(
+        "registry.viewed",
+        actor=g.user,
+        subject=f"beneficiary:{record.beneficiary_id}",
+        detail=f"org:{record.organization_id}",
+    )
     services = (
         models.Service.select()
         .where(models.Service.beneficiary == record.beneficiary_id)
@@ -491,11 +490,10 @@ def import_list():
             before = models.Service.select().where(models.Service.form_key == form_key).exists()
             models.record_service(record, g.user, form_key, category=category, given_on=day, note=_("Imported"))
             result["services"] += 0 if before else 1
-    with models.write_transaction():
-        models.record_audit(
-            "registry.imported",
-            actor=g.user,
-            subject=f"org:{organization.id}",
-            detail=f"new:{result['new']} known:{result['known']} services:{result['services']} bad:{len(result['bad'])}",
-        )
+    models.audit(
+        "registry.imported",
+        actor=g.user,
+        subject=f"org:{organization.id}",
+        detail=f"new:{result['new']} known:{result['known']} services:{result['services']} bad:{len(result['bad'])}",
+    )
     return render_template("registry/import.html", form=Form(), result=result, **page_options())

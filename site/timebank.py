@@ -293,10 +293,7 @@ def center_accounts():
         return render_template("timebank/center.html", center=None, accounts=[])
     number = requested_page()
     found = list(models.center_member_accounts(center).offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
-    with models.write_transaction():
-        models.record_audit(
-            "time.center_accounts", actor=g.user, subject=f"center:{center.id}", detail=f"page {number}"
-        )
+    models.audit("time.center_accounts", actor=g.user, subject=f"center:{center.id}", detail=f"page {number}")
     return render_template(
         "timebank/center.html",
         center=center,
@@ -318,8 +315,7 @@ def managed_account_or_404(account_id):
 @auth.requires_role(*STAFF_ROLES)
 def account(account_id):
     account = managed_account_or_404(account_id)
-    with models.write_transaction():
-        models.record_audit("time.account_viewed", actor=g.user, subject=f"time_account:{account.id}")
+    models.audit("time.account_viewed", actor=g.user, subject=f"time_account:{account.id}")
     return render_account(account, Form(floor=str(-account.floor // 60), pool_pays="1" if account.pool_pays else ""))
 
 
