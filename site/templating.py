@@ -75,6 +75,9 @@ def page_context():
         "current_roles": g.get("roles", frozenset()),
         "unread": models.Notification.unread_count(g.user) if g.get("user") is not None else 0,
         "inline_css": current_app.config["INLINE_CSS"],
+        # Between the parts of a line of details: a middle dot would read as
+        # the Persian zero (۰) beside Persian digits, so Persian pages use a comma.
+        "sep": "، " if _persian_page() else " · ",
     }
 
 
