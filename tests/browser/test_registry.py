@@ -62,3 +62,34 @@ def test_two_charities_of_damavand_find_the_same_family(site_without_js, db):
     response = site.page.goto("/registry/")
     assert response.status == 403
     site.check()
+
+
+def test_headquarters_opens_an_organizations_page_and_its_manager_keeps_it(site_without_js, db):
+    import jdatetime
+
+    site = site_without_js
+    demo.seed(REGISTRY_KEY)
+    county = models.Area.get(models.Area.kind == "county", models.Area.name == "دماوند")
+    site.sign_in("09120000007")
+    site.visit("/orgs/")
+    site.follow("/orgs/new")
+    site.fill("name", "کانون نیکوکاری کیلان")
+    site.page.select_option("#f-county", str(county.id))
+    site.fill("manager", "09120000010")
+    site.submit("/orgs/new")
+    org = models.Organization.get(models.Organization.name == "کانون نیکوکاری کیلان")
+    switch_to(site, "09120000010")
+    site.visit(f"/orgs/{org.id}")
+    site.follow(f"/orgs/{org.id}/edit")
+    site.fill("about", "کمک هزینهٔ درمان برای سالمندان کیلان")
+    site.submit(f"/orgs/{org.id}/edit")
+    site.follow(f"/orgs/{org.id}/members")
+    site.fill("phone", "09120000002")
+    site.submit(f"/orgs/{org.id}/members")
+    site.visit(f"/orgs/{org.id}")
+    site.follow(f"/orgs/{org.id}/programs/new")
+    site.fill("title", "ویزیت رایگان سالمندان")
+    site.page.select_option("#f-activity_type", "health")
+    site.fill("date", (jdatetime.date.today() + jdatetime.timedelta(days=3)).strftime("%Y/%m/%d"))
+    site.submit(f"/orgs/{org.id}/programs/new")
+    assert "ویزیت رایگان سالمندان" in site.text()
