@@ -13,9 +13,11 @@ from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-import hamsayeh
 import models
-from hamsayeh import auth, cli, errors, kiosk, sms, tasks, templating
+from hamsayeh import views
+from hamsayeh.domain import registry
+from hamsayeh.views import kiosk, sms
+from hamsayeh.web import auth, cli, errors, tasks, templating
 
 LANGUAGES = ("fa", "en")
 DEFAULT_DATABASE = "sqlite:///{instance}/hamsayeh.sqlite3"
@@ -62,7 +64,7 @@ def create_app(config=None):
     errors.init_app(app)
     cli.init_app(app)
     tasks.init_app(app)
-    for blueprint in hamsayeh.blueprints():
+    for blueprint in views.blueprints():
         app.register_blueprint(blueprint)
     sms.init_app(app)
     app.after_request(_security_headers)
@@ -101,7 +103,7 @@ def _check_registry_key(app):
     or changed (once the schema exists: `flask migrate` runs before it)."""
     with models.db.connection_context():
         if models.db.table_exists(models.Setting._meta.table_name):
-            models.check_registry_key(app.config["REGISTRY_KEY"])
+            registry.check_registry_key(app.config["REGISTRY_KEY"])
 
 
 def _connect_database():

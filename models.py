@@ -9,7 +9,6 @@ after it can never interleave with another writer.
 import datetime
 import hashlib
 import hmac
-import itertools
 import json
 import os
 from collections import namedtuple
@@ -18,11 +17,9 @@ from urllib.parse import urlparse
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from peewee import (
-    JOIN,
     SQL,
     BigIntegerField,
     BooleanField,
-    Case,
     CharField,
     Check,
     DatabaseProxy,
@@ -36,7 +33,6 @@ from peewee import (
     SmallIntegerField,
     SqliteDatabase,
     TextField,
-    Value,
     fn,
 )
 from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
@@ -104,6 +100,14 @@ def utcnow():
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
+def one_of(column, values):
+    """The CHECK that keeps `column` within `values`: each list of allowed
+    values is written once, on its model, and the database enforces that list."""
+    if all(isinstance(v, int) for v in values) and list(values) == list(range(min(values), max(values) + 1)):
+        return Check(f"{column} BETWEEN {min(values)} AND {max(values)}")
+    return Check("{} IN ({})".format(column, ", ".join(f"'{v}'" for v in values)))
+
+
 class BaseModel(Model):
     class Meta:
         database = db
@@ -136,9 +140,7 @@ class Area(BaseModel):
     KINDS = ("province", "county", "city", "district", "neighborhood")
 
     parent = ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT")
-    kind = CharField(
-        max_length=16, constraints=[Check("kind IN ('province', 'county', 'city', 'district', 'neighborhood')")]
-    )
+    kind = CharField(max_length=16, constraints=[one_of("kind", KINDS)])
     name = CharField(max_length=120)
     name_en = CharField(max_length=120, default="")
     # Materialized path of ids, "/1/14/230/": a subtree is one indexed prefix match.
@@ -229,7 +231,7 @@ class User(BaseModel):
     pin_hash = CharField(max_length=200)
     neighborhood = ForeignKeyField(Area, null=True, backref="residents", on_delete="SET NULL")
     language = CharField(max_length=5, default="fa")
-    text_size = SmallIntegerField(default=0, constraints=[Check("text_size BETWEEN 0 AND 2")])
+    text_size = SmallIntegerField(default=0, constraints=[one_of("text_size", TEXT_SIZES)])
     high_contrast = BooleanField(default=False)
     simple_mode = BooleanField(default=False)
     is_active = BooleanField(default=True)
@@ -263,72 +265,10 @@ class User(BaseModel):
 
 class UserRole(BaseModel):
     user = ForeignKeyField(User, backref="role_rows", on_delete="CASCADE")
-    role = CharField(max_length=20, constraints=[Check("role IN ({})".format(", ".join(f"'{r}'" for r in ROLES)))])
+    role = CharField(max_length=20, constraints=[one_of("role", ROLES)])
 
     class Meta:
         indexes = ((("user", "role"), True),)
-
-
-class SignupError(ValueError):
-    pass
-
-
-def create_user(phone, name, pin, roles=("resident",), neighborhood=None):
-    """A new account from normalized input; SignupError('phone_taken') when
-    the number has one already."""
-    with write_transaction():
-        if User.by_phone(phone) is not None:
-            raise SignupError("phone_taken")
-        user = User.create(phone=phone, name=name, pin_hash=_hasher.hash(pin), neighborhood=neighborhood)
-        UserRole.insert_many([(user, role) for role in roles], fields=[UserRole.user, UserRole.role]).execute()
-        record_audit("account.created", actor=user, subject=f"user:{user.id}")
-    return user
-
-
-def set_roles(user, roles, actor):
-    """Give `user` exactly `roles`; every change is audited."""
-    roles = set(roles)
-    with write_transaction():
-        current = user.roles()
-        for role in sorted(roles - current):
-            UserRole.insert(user=user, role=role).on_conflict_ignore().execute()
-            record_audit("role.granted", actor=actor, subject=f"user:{user.id}", detail=role)
-        for role in sorted(current - roles):
-            UserRole.delete().where(UserRole.user == user, UserRole.role == role).execute()
-            record_audit("role.revoked", actor=actor, subject=f"user:{user.id}", detail=role)
-
-
-def change_pin(user, new_pin):
-    with write_transaction():
-        user.set_pin(new_pin)
-        user.save()
-        record_audit("account.pin_changed", actor=user, subject=f"user:{user.id}")
-
-
-def reset_pin(user, new_pin, actor):
-    """A PIN set for the member by staff at a center or their facilitator; it
-    ends every session of the account."""
-    with write_transaction():
-        user.set_pin(new_pin)
-        user.save()
-        record_audit("account.pin_reset", actor=actor, subject=f"user:{user.id}")
-
-
-def set_work_center(user, center, actor):
-    with write_transaction():
-        User.update(work_center=center).where(User.id == user.id).execute()
-        record_audit(
-            "people.center", actor=actor, subject=f"user:{user.id}", detail=f"center:{center.id if center else ''}"
-        )
-
-
-def set_active(user, active, actor=None):
-    """Disabling an account ends all of its sessions at once."""
-    with write_transaction():
-        user.is_active = active
-        user.session_epoch += 1
-        user.save()
-        record_audit("account.enabled" if active else "account.disabled", actor=actor, subject=f"user:{user.id}")
 
 
 # --- Sign-in throttling (ASVS V6.3.1) -----------------------------------------
@@ -354,54 +294,7 @@ THROTTLE_STEPS = {
 THROTTLE_WINDOW = datetime.timedelta(hours=1)
 
 
-def _throttle_key(kind, value):
-    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
-
-
-def seconds_locked(keys, now=None):
-    now = now or utcnow()
-    rows = LoginThrottle.select().where(LoginThrottle.key.in_(keys), LoginThrottle.locked_until > now)
-    return max((int((row.locked_until - now).total_seconds()) + 1 for row in rows), default=0)
-
-
-def _record_failure(kind, key, now):
-    LoginThrottle.insert(key=key, failures=1, first_failure_at=now).on_conflict(
-        conflict_target=[LoginThrottle.key],
-        update={LoginThrottle.failures: LoginThrottle.failures + 1},
-    ).execute()
-    row = LoginThrottle.get_by_id(key)
-    if now - row.first_failure_at > THROTTLE_WINDOW:
-        row.failures, row.first_failure_at, row.locked_until = 1, now, None
-    for failures, seconds in THROTTLE_STEPS[kind]:
-        if row.failures >= failures:
-            row.locked_until = now + datetime.timedelta(seconds=seconds)
-    row.save()
-
-
 SignIn = namedtuple("SignIn", "user wait_seconds")
-
-
-def sign_in(phone, pin, address, now=None):
-    """The user, or None with how many seconds the number must wait.
-
-    Wrong number and wrong PIN fail alike, so the answer never tells whether
-    a number has an account."""
-    now = now or utcnow()
-    keys = {"phone": _throttle_key("phone", phone), "ip": _throttle_key("ip", address)}
-    with write_transaction():
-        wait = seconds_locked(list(keys.values()), now)
-        if wait:
-            record_audit("signin.refused_locked", subject=f"phone:{_throttle_key('phone', phone)[:12]}")
-            return SignIn(None, wait)
-        user = User.by_phone(phone)
-        if user is not None and user.is_active and user.check_pin(pin):
-            LoginThrottle.delete().where(LoginThrottle.key == keys["phone"]).execute()
-            record_audit("signin.ok", actor=user, subject=f"user:{user.id}")
-            return SignIn(user, 0)
-        for kind, key in keys.items():
-            _record_failure(kind, key, now)
-        record_audit("signin.failed", subject=f"phone:{keys['phone'][:12]}")
-    return SignIn(None, 0)
 
 
 # --- Audit log (ASVS V16.3, V16.4.2) --------------------------------------------
@@ -438,47 +331,6 @@ class AuditEntry(BaseModel):
 GENESIS_HASH = "0" * 64
 
 
-def lock_audit():
-    """Hold the audit chain until the transaction ends (SQLite's write lock
-    already does): two entries never share a predecessor, and a count of
-    entries read under it cannot change before the next one is written."""
-    if not isinstance(db.obj, SqliteDatabase):
-        db.execute_sql("SELECT pg_advisory_xact_lock(7243001)")
-
-
-def record_audit(action, actor=None, subject="", detail=""):
-    """Append to the audit chain; call inside the write transaction it records."""
-    lock_audit()
-    last = AuditEntry.select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).first()
-    entry = AuditEntry(
-        actor=actor,
-        action=action,
-        subject=subject,
-        detail=detail,
-        previous_hash=last.entry_hash if last else GENESIS_HASH,
-    )
-    entry.at = utcnow()
-    entry.entry_hash = entry.digest()
-    AuditEntry.insert(**entry.__data__).execute()
-
-
-def audit(action, actor=None, subject="", detail=""):
-    """An audit entry in a transaction of its own: a sensitive read, or an
-    action whose other writes are already done."""
-    with write_transaction():
-        record_audit(action, actor=actor, subject=subject, detail=detail)
-
-
-def verify_audit_chain():
-    """The id of the first entry that does not fit the chain, or None."""
-    previous = GENESIS_HASH
-    for entry in AuditEntry.select().order_by(AuditEntry.id).iterator():
-        if entry.previous_hash != previous or not hmac.compare_digest(entry.digest(), entry.entry_hash):
-            return entry.id
-        previous = entry.entry_hash
-    return None
-
-
 # --- The neighborhood board: help requests and offers --------------------------
 
 
@@ -509,21 +361,19 @@ class HelpPost(BaseModel):
     TIME_WINDOWS = (0, 1, 2, 3)  # any time, morning, afternoon, evening
     PAGE_SIZE = 20
 
-    kind = CharField(max_length=10, constraints=[Check("kind IN ('request', 'offer')")])
+    kind = CharField(max_length=10, constraints=[one_of("kind", KINDS)])
     author = ForeignKeyField(User, backref="posts", on_delete="RESTRICT")
     activity_type = ForeignKeyField(ActivityType, backref="posts", on_delete="RESTRICT")
     text = TextField()
     search_key = TextField(default="")
-    urgency = SmallIntegerField(default=0, constraints=[Check("urgency BETWEEN 0 AND 2")])
+    urgency = SmallIntegerField(default=0, constraints=[one_of("urgency", TEXT_SIZES)])
     needed_on = DateField(null=True)
-    time_window = SmallIntegerField(default=0, constraints=[Check("time_window BETWEEN 0 AND 3")])
+    time_window = SmallIntegerField(default=0, constraints=[one_of("time_window", TIME_WINDOWS)])
     # About how long the help takes: what confirming it pays by default.
     estimate_minutes = SmallIntegerField(default=60, constraints=[Check("estimate_minutes BETWEEN 15 AND 480")])
     neighborhood = ForeignKeyField(Area, backref="posts", on_delete="RESTRICT")
     place = CharField(max_length=200, default="")
-    status = CharField(
-        max_length=10, default="open", constraints=[Check("status IN ('open', 'matched', 'done', 'cancelled')")]
-    )
+    status = CharField(max_length=10, default="open", constraints=[one_of("status", STATUSES)])
     form_key = CharField(max_length=64, unique=True)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
@@ -629,7 +479,7 @@ class HelpResponse(BaseModel):
     status = CharField(
         max_length=10,
         default="offered",
-        constraints=[Check("status IN ('offered', 'accepted', 'declined', 'withdrawn', 'done', 'confirmed')")],
+        constraints=[one_of("status", STATUSES)],
     )
     thank_you = CharField(max_length=300, default="")
     created_at = DateTimeField(default=utcnow)
@@ -682,110 +532,6 @@ class Notification(BaseModel):
         return cls.select().where(cls.user == user).order_by(cls.created_at.desc(), cls.id.desc()).limit(limit)
 
 
-def notify(user_id, kind, post=None, actor=None, idea=None, announcement=None, program=None):
-    """The one place where notifications are made (an SMS channel joins here)."""
-    Notification.create(
-        user=user_id, kind=kind, post=post, actor=actor, idea=idea, announcement=announcement, program=program
-    )
-
-
-def notify_area(area, kind, actor, announcement):
-    """Notify every active member who lives in `area` (None: everyone) in one
-    statement, however many they are."""
-    members = User.select(User.id, Value(kind), Value(actor.id), Value(announcement.id), Value(utcnow())).where(
-        User.is_active, User.id != actor.id
-    )
-    if area is not None:
-        members = members.where(User.neighborhood.in_(Area.select(Area.id).where(Area.path.startswith(area.path))))
-    fields = [
-        Notification.user,
-        Notification.kind,
-        Notification.actor,
-        Notification.announcement,
-        Notification.created_at,
-    ]
-    Notification.insert_from(members, fields).execute()
-
-
-def mark_inbox_read(user):
-    with write_transaction():
-        Notification.update(read_at=utcnow()).where(Notification.user == user, Notification.read_at.is_null()).execute()
-
-
-class StateError(Exception):
-    """The action does not fit the post's or the answer's state any more."""
-
-
-def respond_to_post(post, responder, message=""):
-    """Offer to help (or answer an offer). A second answer from the same member
-    returns the first."""
-    if responder.id == post.author_id:
-        raise StateError("own_post")
-    try:
-        with write_transaction():
-            if HelpPost.get_by_id(post.id).status not in ("open", "matched"):
-                raise StateError("closed")
-            response = HelpResponse.create(post=post, responder=responder, message=message)
-            PostEvent.create(post=post, actor=responder, action="responded")
-            notify(post.author_id, "response", post, responder)
-        return response
-    except IntegrityError:
-        return HelpResponse.get(HelpResponse.post == post, HelpResponse.responder == responder)
-
-
-def _move_response(response, actor, from_statuses, to_status, event, notify_user, **extra):
-    """Change the answer's state only if it is still in one of `from_statuses`."""
-    with write_transaction():
-        changed = (
-            HelpResponse.update(status=to_status, updated_at=utcnow(), **extra)
-            .where(HelpResponse.id == response.id, HelpResponse.status.in_(from_statuses))
-            .execute()
-        )
-        if not changed:
-            raise StateError(to_status)
-        post = response.post
-        PostEvent.create(post=post, actor=actor, action=event, detail=f"response:{response.id}")
-        notify(notify_user, to_status, post, actor)
-        accepted = post.accepted_responses()
-        if to_status == "confirmed" and not accepted.where(HelpResponse.status != "confirmed").exists():
-            new_status = "done"
-        elif accepted.exists():
-            new_status = "matched"
-        else:
-            new_status = "open"
-        HelpPost.update(status=new_status, updated_at=utcnow()).where(
-            HelpPost.id == post.id, HelpPost.status != "cancelled"
-        ).execute()
-
-
-def accept_response(response, actor):
-    _move_response(response, actor, ("offered",), "accepted", "accepted", response.responder_id)
-
-
-def decline_response(response, actor):
-    _move_response(response, actor, ("offered",), "declined", "declined", response.responder_id)
-
-
-def withdraw_response(response, actor):
-    _move_response(response, actor, ("offered", "accepted"), "withdrawn", "withdrawn", response.post.author_id)
-
-
-def mark_done(response, actor):
-    other = response.post.author_id if actor.id == response.responder_id else response.responder_id
-    _move_response(response, actor, ("accepted",), "done", "marked_done", other)
-
-
-def confirm_help(response, actor, thank_you="", minutes=0):
-    """Confirm the help and pay the helper `minutes` (none: a gift), all or
-    nothing: when the payment cannot be made, the help stays unconfirmed."""
-    helper = response.post.helper(response)
-    accounts = help_accounts(response) if minutes else None
-    with write_transaction():
-        _move_response(response, actor, ("accepted", "done"), "confirmed", "confirmed", helper, thank_you=thank_you)
-        if minutes:
-            pay_for_help(response, minutes, actor, *accounts)
-
-
 # --- Volunteers and matching ---------------------------------------------------
 
 
@@ -809,9 +555,7 @@ class VolunteerProfile(BaseModel):
     missions = SmallIntegerField(default=0)
     weekdays = SmallIntegerField(default=0)
     time_slots = SmallIntegerField(default=0)
-    reach = CharField(
-        max_length=12, default="neighborhood", constraints=[Check("reach IN ('neighborhood', 'district', 'city')")]
-    )
+    reach = CharField(max_length=12, default="neighborhood", constraints=[one_of("reach", REACHES)])
     is_active = BooleanField(default=True)
     updated_at = DateTimeField(default=utcnow)
 
@@ -838,156 +582,8 @@ class VolunteerActivity(BaseModel):
         indexes = ((("activity_type", "volunteer"), True),)
 
 
-def city_of(neighborhood):
-    """The nearest ancestor that is a city (or county), else the parent."""
-    ancestors = neighborhood.ancestors()
-    for kind in ("city", "county"):
-        for area in reversed(ancestors):
-            if area.kind == kind:
-                return area
-    return neighborhood.parent or neighborhood
-
-
-def save_volunteer(user, neighborhood, activities, skilled_activity_ids=(), **fields):
-    """Create or update `user`'s volunteer profile and activities; the member
-    becomes a volunteer."""
-    with write_transaction():
-        profile = VolunteerProfile.get_or_none(VolunteerProfile.user == user) or VolunteerProfile(user=user)
-        profile.neighborhood = neighborhood
-        profile.district = neighborhood.parent or neighborhood
-        profile.city = city_of(neighborhood)
-        for name, value in fields.items():
-            setattr(profile, name, value)
-        profile.updated_at = utcnow()
-        profile.save()
-        VolunteerActivity.delete().where(VolunteerActivity.volunteer == profile).execute()
-        VolunteerActivity.insert_many(
-            [(profile, activity, activity.id in skilled_activity_ids) for activity in activities],
-            fields=[VolunteerActivity.volunteer, VolunteerActivity.activity_type, VolunteerActivity.skilled],
-        ).execute()
-        UserRole.insert(user=user, role="volunteer").on_conflict_ignore().execute()
-    return profile
-
-
 WEEK_BITS = (2, 3, 4, 5, 6, 0, 1)  # Python's Monday=0 … Sunday=6 to Saturday-first bits
 RELIABILITY_DAYS = 180
-
-
-def match_volunteers(post, limit=10):
-    """The volunteers best placed to help with `post`, best first, each with
-    its `score`. Everything is ranked in the database: activity type (and a
-    skill in it), availability on the day and time, distance in the area tree,
-    current load and recent confirmed help."""
-    neighborhood = post.neighborhood
-    district = neighborhood.parent_id or neighborhood.id
-    city = city_of(neighborhood).id
-    V, VA, R = VolunteerProfile, VolunteerActivity, HelpResponse
-    in_reach = (
-        (V.neighborhood == neighborhood.id)
-        | ((V.reach == "district") & (V.district == district))
-        | ((V.reach == "city") & (V.city == city))
-    )
-    place = Case(None, [(V.neighborhood == neighborhood.id, 30), (V.district == district, 15)], 0)
-    if post.needed_on:
-        day_bit = 1 << WEEK_BITS[post.needed_on.weekday()]
-        day = Case(None, [(V.weekdays.bin_and(day_bit) != 0, 20)], 0)
-    else:
-        day = Case(None, [(V.weekdays != 0, 10)], 0)
-    if post.time_window:
-        slot = Case(None, [(V.time_slots.bin_and(1 << (post.time_window - 1)) != 0, 10)], 0)
-    else:
-        slot = Value(5)
-    load = R.select(fn.COUNT(R.id)).where(R.responder == V.user, R.status.in_(("accepted", "done")))
-    since = utcnow() - datetime.timedelta(days=RELIABILITY_DAYS)
-    confirmed = R.select(fn.COUNT(R.id)).where(R.responder == V.user, R.status == "confirmed", R.updated_at > since)
-    skill = Case(None, [(VA.skilled, 10)], 0)
-    # MIN of two values is not portable (PostgreSQL says LEAST): cap it with a CASE.
-    reliability = Case(None, [(fn.COALESCE(confirmed, 0) > 5, 5)], fn.COALESCE(confirmed, 0))
-    score = place + day + slot + skill + reliability * 2 - fn.COALESCE(load, 0) * 5
-    return (
-        V.select(V, score.alias("score"))
-        .join(VA)
-        .where(VA.activity_type == post.activity_type_id, V.is_active, in_reach, V.user != post.author_id)
-        .order_by(SQL("score").desc(), V.id)
-        .limit(limit)
-    )
-
-
-def needs_for(profile, limit=30):
-    """Open needs in the volunteer's reach, of the activity types they chose."""
-    query = (
-        HelpPost.select(HelpPost)
-        .join(VolunteerActivity, on=(VolunteerActivity.activity_type == HelpPost.activity_type))
-        .switch(HelpPost)
-        .join(Area, on=(HelpPost.neighborhood == Area.id))
-        .where(
-            VolunteerActivity.volunteer == profile,
-            HelpPost.kind == "request",
-            HelpPost.status == "open",
-            HelpPost.author != profile.user_id,
-        )
-    )
-    if profile.reach == "neighborhood":
-        query = query.where(HelpPost.neighborhood == profile.neighborhood_id)
-    elif profile.reach == "district":
-        query = query.where(Area.parent == profile.district_id)
-    else:
-        query = query.where(Area.path.startswith(profile.city.path))
-    return query.order_by(HelpPost.urgency.desc(), HelpPost.created_at.desc()).limit(limit)
-
-
-def invite_volunteer(post, volunteer_user, actor):
-    with write_transaction():
-        PostEvent.create(post=post, actor=actor, action="invited", detail=f"user:{volunteer_user.id}")
-        notify(volunteer_user.id, "invited", post, actor)
-
-
-def create_post(author, form_key, **fields):
-    """The new post, or the one this same form already created (double submit);
-    None when the form key belongs to someone else's post."""
-    try:
-        with write_transaction():
-            post = HelpPost.create(author=author, form_key=form_key, **fields)
-            PostEvent.create(post=post, actor=author, action="created")
-        return post
-    except IntegrityError:
-        existing = HelpPost.get_or_none(HelpPost.form_key == form_key)
-        return existing if existing is not None and existing.author_id == author.id else None
-
-
-def cancel_post(post, actor):
-    with write_transaction():
-        changed = (
-            HelpPost.update(status="cancelled", updated_at=utcnow())
-            .where(HelpPost.id == post.id, HelpPost.status.in_(("open", "matched")))
-            .execute()
-        )
-        if changed:
-            PostEvent.create(post=post, actor=actor, action="cancelled")
-    return bool(changed)
-
-
-def reopen_post(post, actor):
-    with write_transaction():
-        changed = (
-            HelpPost.update(status="open", updated_at=utcnow())
-            .where(HelpPost.id == post.id, HelpPost.status == "cancelled")
-            .execute()
-        )
-        if changed:
-            PostEvent.create(post=post, actor=actor, action="reopened")
-    return bool(changed)
-
-
-def report_post(post, reporter, reason):
-    """True when this is the member's first report of the post."""
-    try:
-        with write_transaction():
-            PostReport.create(post=post, reporter=reporter, reason=reason)
-            PostEvent.create(post=post, actor=reporter, action="reported")
-    except IntegrityError:
-        return False
-    return True
 
 
 # --- Time bank ----------------------------------------------------------------
@@ -1020,7 +616,7 @@ class TimeAccount(BaseModel):
 
     KINDS = ("member", "center", "pool")
 
-    kind = CharField(max_length=10, constraints=[Check("kind IN ('member', 'center', 'pool')")])
+    kind = CharField(max_length=10, constraints=[one_of("kind", KINDS)])
     user = ForeignKeyField(User, null=True, unique=True, backref="time_accounts", on_delete="RESTRICT")
     center = ForeignKeyField(Center, null=True, unique=True, on_delete="RESTRICT")
     area = ForeignKeyField(Area, null=True, unique=True, on_delete="RESTRICT")
@@ -1053,7 +649,7 @@ class TimeTransfer(BaseModel):
 
     KINDS = ("help", "manual", "reversal")
 
-    kind = CharField(max_length=10, constraints=[Check("kind IN ('help', 'manual', 'reversal')")])
+    kind = CharField(max_length=10, constraints=[one_of("kind", KINDS)])
     source = ForeignKeyField(TimeAccount, backref="debits", on_delete="RESTRICT")
     target = ForeignKeyField(TimeAccount, backref="credits", on_delete="RESTRICT")
     minutes = IntegerField(constraints=[Check("minutes > 0")])
@@ -1072,246 +668,6 @@ class TimeTransfer(BaseModel):
             (("source", "created_at"), False),
             (("target", "created_at"), False),
         )
-
-
-class TransferError(ValueError):
-    """Why a transfer cannot be made: "floor", "self", "amount", "reversed"."""
-
-    def __init__(self, reason, account=None):
-        super().__init__(reason)
-        self.reason = reason
-        self.account = account
-
-
-def _account(field, owner, create, **defaults):
-    """The owner's account, made on first use; with `create` false, an unsaved
-    empty one instead (for pages that only show it)."""
-    account = TimeAccount.get_or_none(field == owner)
-    if account is None and not create:
-        return TimeAccount(**{field.name: owner}, **defaults)
-    if account is None:
-        try:
-            with db.atomic():
-                account = TimeAccount.create(**{field.name: owner}, **defaults)
-        except IntegrityError:
-            account = TimeAccount.get(field == owner)
-    return account
-
-
-def member_account(user, create=True):
-    return _account(TimeAccount.user, user, create, kind="member", floor=DEFAULT_FLOOR)
-
-
-def center_account(center, create=True):
-    return _account(TimeAccount.center, center, create, kind="center", floor=CENTER_FLOOR)
-
-
-def pool_area(neighborhood):
-    """The area whose community pool serves `neighborhood`: its district."""
-    return neighborhood.parent if neighborhood.parent_id is not None else neighborhood
-
-
-def pool_account(area, create=True):
-    return _account(TimeAccount.area, area, create, kind="pool")
-
-
-def transfer(source, target, minutes, made_by, kind="manual", reason="", form_key=None, response=None, reverses=None):
-    """Move `minutes` from one account to another, all or nothing.
-
-    The payer's row is locked first (both rows, in id order, on PostgreSQL; the
-    whole database on SQLite), the debit is a conditional update that cannot
-    cross the floor, and a CHECK constraint backs it. A repeated `form_key`,
-    `response` or `reverses` returns the transfer already made."""
-    if source.id == target.id:
-        raise TransferError("self")
-    if not isinstance(minutes, int) or not 0 < minutes <= MAX_TRANSFER:
-        raise TransferError("amount")
-    try:
-        with write_transaction():
-            if not isinstance(db.obj, SqliteDatabase):
-                ids = sorted((source.id, target.id))
-                list(
-                    TimeAccount.select(TimeAccount.id)
-                    .where(TimeAccount.id.in_(ids))
-                    .order_by(TimeAccount.id)
-                    .for_update()
-                )
-            # Looked for only once the accounts are locked: a double submit
-            # waits for the first and then finds it.
-            existing = _same_transfer(form_key, response, reverses)
-            if existing is not None:
-                return existing
-            debited = (
-                TimeAccount.update(balance=TimeAccount.balance - minutes)
-                .where(TimeAccount.id == source.id, TimeAccount.balance - minutes >= TimeAccount.floor)
-                .execute()
-            )
-            if not debited:
-                raise TransferError("floor", source)
-            TimeAccount.update(balance=TimeAccount.balance + minutes).where(TimeAccount.id == target.id).execute()
-            return TimeTransfer.create(
-                kind=kind,
-                source=source,
-                target=target,
-                minutes=minutes,
-                reason=reason,
-                made_by=made_by,
-                form_key=form_key,
-                response=response,
-                reverses=reverses,
-            )
-    except IntegrityError:
-        # Another worker made the same transfer a moment ago: return it.
-        existing = _same_transfer(form_key, response, reverses)
-        if existing is None:
-            raise
-        return existing
-
-
-def _same_transfer(form_key, response, reverses):
-    for field, value in (
-        (TimeTransfer.form_key, form_key),
-        (TimeTransfer.response, response),
-        (TimeTransfer.reverses, reverses),
-    ):
-        if value is not None:
-            found = TimeTransfer.get_or_none(field == value)
-            if found is not None:
-                return found
-    return None
-
-
-def reverse_transfer(original, made_by, reason):
-    """Undo `original` with a transfer back; only once."""
-    if original.kind == "reversal":
-        raise TransferError("reversed")
-    return transfer(
-        original.target, original.source, original.minutes, made_by, kind="reversal", reason=reason, reverses=original
-    )
-
-
-def help_accounts(response):
-    """Who pays for `response` (in the order tried) and who is paid. The
-    helped member pays, or their district's community pool: for a neighbor
-    filed for without an account, and first for members whom staff let the
-    pool pay for. Accounts are made here, before the payment's transaction,
-    so that a refused payment leaves them in place."""
-    post = response.post
-    helper = member_account(User.get_by_id(post.helper(response)))
-    pool = pool_account(pool_area(post.neighborhood))
-    helped = None if post.on_behalf_name else member_account(User.get_by_id(post.helped_person(response)))
-    payers = [pool] if helped is None else [pool, helped] if helped.pool_pays else [helped]
-    return payers, helper
-
-
-def pay_for_help(response, minutes, made_by, payers, helper):
-    """Pay the helper of a confirmed answer (part of confirming it): the first
-    of `payers` that stays above its floor pays."""
-    reason = response.post.activity_type.name
-    for payer in payers[:-1]:
-        try:
-            return transfer(payer, helper, minutes, made_by, kind="help", reason=reason, response=response)
-        except TransferError as error:
-            if error.reason != "floor":
-                raise
-    return transfer(payers[-1], helper, minutes, made_by, kind="help", reason=reason, response=response)
-
-
-def set_floor(account, floor, pool_pays, actor):
-    """Staff set how far an account may go below zero, and whether the pool pays."""
-    if account.kind != "member" or not LOWEST_FLOOR <= floor <= 0:
-        raise TransferError("amount")
-    with write_transaction():
-        changed = (
-            TimeAccount.update(floor=floor, pool_pays=pool_pays)
-            .where(TimeAccount.id == account.id, TimeAccount.balance >= floor)
-            .execute()
-        )
-        if not changed:
-            raise TransferError("floor", account)
-        record_audit("time.floor", actor=actor, subject=f"time_account:{account.id}", detail=f"{floor} {pool_pays}")
-
-
-def _serves(center):
-    """Members a center serves: those who live in its area, and volunteers who
-    chose it as their place of service."""
-    lives_there = User.neighborhood.in_(Area.select(Area.id).where(Area.path.startswith(center.area.path)))
-    serves_there = User.id.in_(VolunteerProfile.select(VolunteerProfile.user).where(VolunteerProfile.center == center))
-    return lives_there | serves_there
-
-
-def is_center_member(center, user):
-    return User.select().where(User.id == user.id, _serves(center)).exists()
-
-
-def center_member_accounts(center):
-    """Time accounts of the center's members, by name."""
-    return TimeAccount.select(TimeAccount, User).join(User).where(_serves(center)).order_by(User.name, User.id)
-
-
-def account_history(account, limit=None):
-    """The account's transfers, newest first."""
-    query = (
-        TimeTransfer.select()
-        .where((TimeTransfer.source == account) | (TimeTransfer.target == account))
-        .order_by(TimeTransfer.created_at.desc(), TimeTransfer.id.desc())
-    )
-    return query.limit(limit) if limit else query
-
-
-def verify_ledger():
-    """Accounts whose balance differs from their transfers, and the sum of all
-    balances (zero when nothing was lost or invented)."""
-    received = (
-        TimeTransfer.select(TimeTransfer.target.alias("account"), fn.SUM(TimeTransfer.minutes).alias("minutes"))
-        .group_by(TimeTransfer.target)
-        .tuples()
-    )
-    given = (
-        TimeTransfer.select(TimeTransfer.source.alias("account"), fn.SUM(TimeTransfer.minutes).alias("minutes"))
-        .group_by(TimeTransfer.source)
-        .tuples()
-    )
-    expected = {}
-    for account, minutes in received:
-        expected[account] = expected.get(account, 0) + minutes
-    for account, minutes in given:
-        expected[account] = expected.get(account, 0) - minutes
-    wrong = []
-    total = 0
-    for account_id, balance, floor in TimeAccount.select(
-        TimeAccount.id, TimeAccount.balance, TimeAccount.floor
-    ).tuples():
-        total += balance
-        if balance != expected.get(account_id, 0) or balance < floor:
-            wrong.append(account_id)
-    return wrong, total
-
-
-def area_time_summary(area, start, end):
-    """Help paid in hours in `area` (and below it) between two moments, by
-    activity type: counts and sums only, no names. A help whose payment was
-    corrected away does not count."""
-    corrected = TimeTransfer.alias()
-    return (
-        ActivityType.select(
-            ActivityType, fn.COUNT(TimeTransfer.id).alias("count"), fn.SUM(TimeTransfer.minutes).alias("minutes")
-        )
-        .join(HelpPost)
-        .join(HelpResponse)
-        .join(TimeTransfer, on=(TimeTransfer.response == HelpResponse.id))
-        .switch(HelpPost)
-        .join(Area, on=(HelpPost.neighborhood == Area.id))
-        .where(
-            TimeTransfer.kind == "help",
-            TimeTransfer.created_at >= start,
-            TimeTransfer.created_at < end,
-            Area.path.startswith(area.path),
-            TimeTransfer.id.not_in(corrected.select(corrected.reverses).where(corrected.reverses.is_null(False))),
-        )
-        .group_by(ActivityType)
-        .order_by(fn.SUM(TimeTransfer.minutes).desc(), ActivityType.position)
-    )
 
 
 # --- Facilitators (تسهیل‌گران) -------------------------------------------------------
@@ -1350,57 +706,6 @@ class Training(BaseModel):
     recorded_by = ForeignKeyField(User, on_delete="RESTRICT")
 
 
-def facilitator_profile(user, create=True):
-    profile = FacilitatorProfile.get_or_none(FacilitatorProfile.user == user)
-    if profile is None and create:
-        with write_transaction():
-            FacilitatorProfile.insert(user=user).on_conflict_ignore().execute()
-        profile = FacilitatorProfile.get(FacilitatorProfile.user == user)
-    return profile
-
-
-def assign_facilitator(user, neighborhood, actor):
-    with write_transaction():
-        profile = facilitator_profile(user)
-        FacilitatorAssignment.insert(
-            facilitator=profile, neighborhood=neighborhood, assigned_by=actor
-        ).on_conflict_ignore().execute()
-        record_audit("facilitator.assigned", actor=actor, subject=f"user:{user.id}", detail=f"area:{neighborhood.id}")
-
-
-def unassign_facilitator(user, neighborhood, actor):
-    with write_transaction():
-        FacilitatorAssignment.delete().where(
-            FacilitatorAssignment.facilitator.in_(
-                FacilitatorProfile.select(FacilitatorProfile.id).where(FacilitatorProfile.user == user)
-            ),
-            FacilitatorAssignment.neighborhood == neighborhood,
-        ).execute()
-        record_audit("facilitator.unassigned", actor=actor, subject=f"user:{user.id}", detail=f"area:{neighborhood.id}")
-
-
-def facilitators_of(neighborhood):
-    """The facilitators assigned to a neighborhood, with their profiles."""
-    return (
-        FacilitatorProfile.select(FacilitatorProfile, User)
-        .join(User)
-        .switch(FacilitatorProfile)
-        .join(FacilitatorAssignment)
-        .where(FacilitatorAssignment.neighborhood == neighborhood, User.is_active)
-        .order_by(User.name)
-    )
-
-
-def facilitates(user, neighborhood_id):
-    """Whether `user` is an assigned facilitator of the neighborhood."""
-    return (
-        FacilitatorAssignment.select()
-        .join(FacilitatorProfile)
-        .where(FacilitatorProfile.user == user, FacilitatorAssignment.neighborhood == neighborhood_id)
-        .exists()
-    )
-
-
 # --- Acting for someone -------------------------------------------------------------
 
 
@@ -1414,39 +719,6 @@ class TrustedHelper(BaseModel):
     class Meta:
         indexes = ((("person", "helper"), True),)
         constraints = (Check("person_id <> helper_id"),)
-
-
-def add_trusted_helper(person, helper):
-    with write_transaction():
-        TrustedHelper.insert(person=person, helper=helper).on_conflict_ignore().execute()
-        record_audit("acting.helper_added", actor=person, subject=f"user:{helper.id}")
-
-
-def remove_trusted_helper(person, helper_id):
-    with write_transaction():
-        TrustedHelper.delete().where(TrustedHelper.person == person, TrustedHelper.helper == helper_id).execute()
-        record_audit("acting.helper_removed", actor=person, subject=f"user:{helper_id}")
-
-
-def looks_after(actor, actor_roles, member):
-    """Whether staff `actor` looks after `member` (never a staff account): a
-    center's staff its members, a facilitator the neighbors of the
-    neighborhoods they are assigned to."""
-    if member.id == actor.id or set(member.roles()) & STAFF_ROLES:
-        return False
-    if "center_staff" in actor_roles and actor.work_center_id and is_center_member(actor.work_center, member):
-        return True
-    if "facilitator" in actor_roles and member.neighborhood_id:
-        return facilitates(actor, member.neighborhood_id)
-    return False
-
-
-def may_act_for(actor, actor_roles, person):
-    """A trusted helper the person named, or staff who look after them."""
-    if set(person.roles()) & STAFF_ROLES or not person.is_active:
-        return False
-    named = TrustedHelper.select().where(TrustedHelper.person == person, TrustedHelper.helper == actor).exists()
-    return named or looks_after(actor, actor_roles, person)
 
 
 # --- Simple flows: call-backs and SMS --------------------------------------------
@@ -1465,8 +737,8 @@ class CallbackRequest(BaseModel):
     neighborhood = ForeignKeyField(Area, null=True, on_delete="SET NULL")
     activity_type = ForeignKeyField(ActivityType, null=True, on_delete="SET NULL")
     user = ForeignKeyField(User, null=True, on_delete="SET NULL")
-    source = CharField(max_length=5, default="web", constraints=[Check("source IN ('web', 'sms')")])
-    status = CharField(max_length=10, default="open", constraints=[Check("status IN ('open', 'called', 'closed')")])
+    source = CharField(max_length=5, default="web", constraints=[one_of("source", SOURCES)])
+    status = CharField(max_length=10, default="open", constraints=[one_of("status", STATUSES)])
     form_key = CharField(max_length=64, null=True, unique=True)
     created_at = DateTimeField(default=utcnow)
 
@@ -1475,63 +747,16 @@ class CallbackRequest(BaseModel):
         indexes = ((("status", "created_at"), False),)
 
 
-def request_callback(form_key=None, **fields):
-    """A call-back request; the same form sent twice makes one."""
-    try:
-        with write_transaction():
-            return CallbackRequest.create(form_key=form_key, **fields)
-    except IntegrityError:
-        found = CallbackRequest.get_or_none(CallbackRequest.form_key == form_key) if form_key else None
-        if found is None:
-            raise
-        return found
-
-
-def callbacks_for(actor, actor_roles):
-    """Open call-back requests this staff member should answer: those of their
-    center or its area, those of a facilitator's neighborhoods, and those that
-    came without a place (an SMS from an unknown number)."""
-    unplaced = CallbackRequest.neighborhood.is_null() & CallbackRequest.center.is_null()
-    mine = unplaced
-    if "center_staff" in actor_roles and actor.work_center_id:
-        center = actor.work_center
-        in_area = CallbackRequest.neighborhood.in_(Area.select(Area.id).where(Area.path.startswith(center.area.path)))
-        mine = mine | (CallbackRequest.center == center) | in_area
-    if "facilitator" in actor_roles:
-        assigned = (
-            FacilitatorAssignment.select(FacilitatorAssignment.neighborhood)
-            .join(FacilitatorProfile)
-            .where(FacilitatorProfile.user == actor)
-        )
-        mine = mine | CallbackRequest.neighborhood.in_(assigned)
-    return (
-        CallbackRequest.select()
-        .where(CallbackRequest.status == "open", mine)
-        .order_by(CallbackRequest.created_at, CallbackRequest.id)
-    )
-
-
-def close_callback(callback, status, actor):
-    with write_transaction():
-        changed = (
-            CallbackRequest.update(status=status)
-            .where(CallbackRequest.id == callback.id, CallbackRequest.status == "open")
-            .execute()
-        )
-        record_audit(f"callback.{status}", actor=actor, subject=f"callback:{callback.id}")
-    return bool(changed)
-
-
 class SmsMessage(BaseModel):
     """An SMS that came in from the gateway, or one waiting in the outbox."""
 
     DIRECTIONS = ("in", "out")
     STATUSES = ("received", "queued", "sent")
 
-    direction = CharField(max_length=3, constraints=[Check("direction IN ('in', 'out')")])
+    direction = CharField(max_length=3, constraints=[one_of("direction", DIRECTIONS)])
     phone = CharField(max_length=11)
     body = CharField(max_length=480)
-    status = CharField(max_length=10, constraints=[Check("status IN ('received', 'queued', 'sent')")])
+    status = CharField(max_length=10, constraints=[one_of("status", STATUSES)])
     callback = ForeignKeyField(CallbackRequest, null=True, on_delete="SET NULL")
     # The gateway's id of an incoming message: a retried delivery is one message.
     gateway_id = CharField(max_length=64, null=True, unique=True)
@@ -1555,7 +780,7 @@ class Story(BaseModel):
     TITLE_MAX, NARRATIVE_MAX = 120, 2000
 
     neighborhood = ForeignKeyField(Area, backref="stories", on_delete="RESTRICT")
-    kind = CharField(max_length=10, constraints=[Check("kind IN ('need', 'asset', 'lesson')")])
+    kind = CharField(max_length=10, constraints=[one_of("kind", KINDS)])
     title = CharField(max_length=120)
     narrative = TextField()
     for_whom = CharField(max_length=160, default="")
@@ -1563,9 +788,7 @@ class Story(BaseModel):
     since = DateField(null=True)
     # A lesson: what to do differently next time.
     next_time = TextField(default="")
-    status = CharField(
-        max_length=10, default="current", constraints=[Check("status IN ('current', 'resolved', 'archived')")]
-    )
+    status = CharField(max_length=10, default="current", constraints=[one_of("status", STATUSES)])
     # Residents see public stories only; the rest stays between the
     # neighborhood's facilitators, its center and headquarters.
     is_public = BooleanField(default=False)
@@ -1611,60 +834,6 @@ class StoryAsset(BaseModel):
         constraints = (Check("need_id <> asset_id"),)
 
 
-def record_story(author, form_key, activities, **fields):
-    """A new story, or the one this form already made."""
-
-    def make():
-        story = Story.create(author=author, form_key=form_key, **fields)
-        StoryActivity.insert_many(
-            [(story.id, activity.id) for activity in activities],
-            fields=[StoryActivity.story, StoryActivity.activity_type],
-        ).execute()
-        record_audit("story.recorded", actor=author, subject=f"story:{story.id}", detail=story.kind)
-        return story
-
-    return made_once(Story, form_key, make)
-
-
-def update_story(story, actor, activities, **fields):
-    with write_transaction():
-        Story.update(updated_at=utcnow(), **fields).where(Story.id == story.id).execute()
-        StoryActivity.delete().where(StoryActivity.story == story).execute()
-        StoryActivity.insert_many(
-            [(story.id, activity.id) for activity in activities],
-            fields=[StoryActivity.story, StoryActivity.activity_type],
-        ).execute()
-        record_audit("story.changed", actor=actor, subject=f"story:{story.id}")
-
-
-def link_story(need, other, actor, remove=False):
-    """Link (or unlink) a need story to an asset story or a help-board post."""
-    if isinstance(other, HelpPost):
-        model, values = StoryPost, {"story": need, "post": other}
-    else:
-        model, values = StoryAsset, {"need": need, "asset": other}
-    with write_transaction():
-        if remove:
-            model.delete().where(*[getattr(model, name) == value for name, value in values.items()]).execute()
-        else:
-            model.insert(**values).on_conflict_ignore().execute()
-        Story.update(updated_at=utcnow()).where(Story.id == need.id).execute()
-
-
-def stories_in(area=None, kind=None, search_key="", public_only=False):
-    """Stories of the neighborhoods in `area` (None: everywhere), last changed first."""
-    query = Story.select(Story, Area).join(Area)
-    if area is not None:
-        query = query.where(Area.path.startswith(area.path))
-    if kind:
-        query = query.where(Story.kind == kind)
-    if search_key:
-        query = query.where(Story.search_key.contains(search_key))
-    if public_only:
-        query = query.where(Story.is_public)
-    return query.order_by(Story.updated_at.desc(), Story.id.desc())
-
-
 class Idea(BaseModel):
     """A resident's idea for their neighborhood (طرح جام), on its way from the
     neighborhood through its facilitator to headquarters, and what became of it."""
@@ -1681,7 +850,7 @@ class Idea(BaseModel):
     status = CharField(
         max_length=12,
         default="proposed",
-        constraints=[Check("status IN ({})".format(", ".join(f"'{s}'" for s in STATUSES)))],
+        constraints=[one_of("status", STATUSES)],
     )
     merged_into = ForeignKeyField("self", null=True, backref="merged", on_delete="SET NULL")
     form_key = CharField(max_length=64, unique=True)
@@ -1735,80 +904,6 @@ IDEA_MOVES = {
 }
 
 
-def propose_idea(author, neighborhood, title, text, search_key, form_key):
-    """A new idea (or the one this form already made); the neighborhood's
-    facilitators hear of it."""
-
-    def make():
-        idea = Idea.create(
-            author=author, neighborhood=neighborhood, title=title, text=text, search_key=search_key, form_key=form_key
-        )
-        IdeaEvent.create(idea=idea, actor=author, action="proposed", status="proposed")
-        for profile in facilitators_of(neighborhood):
-            notify(profile.user_id, "idea_new", actor=author, idea=idea)
-        return idea
-
-    return made_once(Idea, form_key, make)
-
-
-def support_idea(idea, user):
-    """Count `user`'s support once; False when the idea no longer takes it."""
-    if user.id == idea.author_id:
-        return False
-    with write_transaction():
-        if Idea.get_by_id(idea.id).status not in Idea.OPEN:
-            return False
-        if IdeaSupport.select().where(IdeaSupport.idea == idea, IdeaSupport.user == user).exists():
-            return False
-        IdeaSupport.insert(idea=idea, user=user).on_conflict_ignore().execute()
-        return True
-
-
-def move_idea(idea, actor, action, note="", target=None, **changes):
-    """Take `action` on the idea if it is still in a state that allows it; the
-    step joins the trail and the author hears of it."""
-    _who, from_statuses, to_status = IDEA_MOVES[action]
-    with write_transaction():
-        changed = (
-            Idea.update(status=to_status, updated_at=utcnow(), merged_into=target, **changes)
-            .where(Idea.id == idea.id, Idea.status.in_(from_statuses))
-            .execute()
-        )
-        if not changed:
-            raise StateError(action)
-        IdeaEvent.create(idea=idea, actor=actor, action=action, status=to_status, note=note)
-        if target is not None:
-            # The merged idea's supporters, and its author, now support the other.
-            supporters = [row.user_id for row in idea.supports] + [idea.author_id]
-            IdeaSupport.insert_many(
-                [(target.id, user_id) for user_id in supporters if user_id != target.author_id],
-                fields=[IdeaSupport.idea, IdeaSupport.user],
-            ).on_conflict_ignore().execute()
-            IdeaEvent.create(idea=target, actor=actor, action="absorbed", status=target.status, note=idea.title)
-        if actor.id != idea.author_id:
-            notify(idea.author_id, "idea", actor=actor, idea=idea)
-        elif action == "resubmit":
-            for profile in facilitators_of(idea.neighborhood):
-                notify(profile.user_id, "idea_new", actor=actor, idea=idea)
-
-
-def ideas_in(area=None, statuses=None):
-    """Ideas of the neighborhoods in `area` (None: everywhere), each with its
-    count of `supporters`, last changed first."""
-    query = (
-        Idea.select(Idea, Area, fn.COUNT(IdeaSupport.id).alias("supporters"))
-        .join(Area)
-        .switch(Idea)
-        .join(IdeaSupport, JOIN.LEFT_OUTER)
-        .group_by(Idea, Area)
-    )
-    if area is not None:
-        query = query.where(Area.path.startswith(area.path))
-    if statuses:
-        query = query.where(Idea.status.in_(statuses))
-    return query.order_by(Idea.updated_at.desc(), Idea.id.desc())
-
-
 class Announcement(BaseModel):
     """Headquarters or a facilitator speaks to an area (no area: everyone), or
     a facilitator raises a neighborhood's problem to headquarters."""
@@ -1817,12 +912,12 @@ class Announcement(BaseModel):
     STATUSES = ("open", "answered")
     TITLE_MAX, BODY_MAX = 120, 2000
 
-    kind = CharField(max_length=12, constraints=[Check("kind IN ('announcement', 'problem')")])
+    kind = CharField(max_length=12, constraints=[one_of("kind", KINDS)])
     area = ForeignKeyField(Area, null=True, backref="announcements", on_delete="RESTRICT")
     author = ForeignKeyField(User, on_delete="RESTRICT")
     title = CharField(max_length=120)
     body = TextField()
-    status = CharField(max_length=10, default="open", constraints=[Check("status IN ('open', 'answered')")])
+    status = CharField(max_length=10, default="open", constraints=[one_of("status", STATUSES)])
     form_key = CharField(max_length=64, unique=True)
     created_at = DateTimeField(default=utcnow)
 
@@ -1843,110 +938,9 @@ class AnnouncementReply(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
-def announce(author, area, title, body, form_key, kind="announcement"):
-    """Post an announcement (it reaches every member of the area through the
-    inbox), or raise a problem to headquarters; once per form."""
-
-    def make():
-        item = Announcement.create(author=author, area=area, title=title, body=body, form_key=form_key, kind=kind)
-        if kind == "announcement":
-            notify_area(area, "announcement", actor=author, announcement=item)
-        else:
-            admins = User.select(User.id).join(UserRole).where(UserRole.role == "admin", User.is_active)
-            for admin in admins:
-                notify(admin.id, "problem", actor=author, announcement=item)
-        record_audit(f"{kind}.posted", actor=author, subject=f"announcement:{item.id}")
-        return item
-
-    return made_once(Announcement, form_key, make)
-
-
-def reply_to(announcement, author, body, form_key, answers=False):
-    """A reply, once per form; its announcement's author hears of it. An
-    answer from headquarters closes a problem."""
-
-    def make():
-        reply = AnnouncementReply.create(announcement=announcement, author=author, body=body, form_key=form_key)
-        if answers:
-            Announcement.update(status="answered").where(Announcement.id == announcement.id).execute()
-        if author.id != announcement.author_id:
-            notify(announcement.author_id, "answered" if answers else "reply", actor=author, announcement=announcement)
-        return reply
-
-    return made_once(AnnouncementReply, form_key, make)
-
-
-def channel_of(area):
-    """Announcements that reach members of `area`: to it, to the areas above
-    it, and to everyone; newest first."""
-    above = [item.id for item in area.ancestors()] + [area.id]
-    return (
-        Announcement.select(Announcement, User)
-        .join(User)
-        .where(Announcement.kind == "announcement", Announcement.area.in_(above) | Announcement.area.is_null())
-        .order_by(Announcement.created_at.desc(), Announcement.id.desc())
-    )
-
-
 # --- Headquarters' view: counts of an area, never people ---------------------------
 
 IDEA_AGES = (30, 90)  # days: under a month, one to three months, older
-
-
-def area_overview(area):
-    """What headquarters sees of an area (None: the whole country): rows of
-    counts by activity type, state and age; nothing that names a person."""
-
-    def scoped(query, field):
-        if area is None:
-            return query
-        return query.where(field.in_(Area.select(Area.id).where(Area.path.startswith(area.path))))
-
-    def by_activity(query, field):
-        """(activity type, count) rows, in the list's order: one query."""
-        rows = scoped(query, field).group_by(ActivityType.id).order_by(ActivityType.position, ActivityType.id)
-        return [(row, row.count) for row in rows]
-
-    count = fn.COUNT(SQL("*")).alias("count")
-    needs = (
-        ActivityType.select(ActivityType, count)
-        .join(HelpPost)
-        .where(HelpPost.kind == "request", HelpPost.status == "open")
-    )
-    volunteers = ActivityType.select(ActivityType, count).join(VolunteerActivity).join(VolunteerProfile)
-    volunteers = volunteers.where(VolunteerProfile.is_active)
-
-    def stories(kind):
-        """Current stories of `kind` by activity type; those given none last (None)."""
-        typed = ActivityType.select(ActivityType, count).join(StoryActivity).join(Story)
-        rows = by_activity(typed.where(Story.kind == kind, Story.status == "current"), Story.neighborhood)
-        untyped = Story.select().where(
-            Story.kind == kind, Story.status == "current", Story.id.not_in(StoryActivity.select(StoryActivity.story))
-        )
-        untyped = scoped(untyped, Story.neighborhood).count()
-        return rows + ([(None, untyped)] if untyped else [])
-
-    # Ideas by state, counted in each age band: under a month, to three months, older.
-    now = utcnow()
-    newer, older = (now - datetime.timedelta(days=days) for days in IDEA_AGES)
-    bands = (Idea.created_at >= newer, (Idea.created_at < newer) & (Idea.created_at >= older), Idea.created_at < older)
-    sums = [fn.SUM(Case(None, [(band, 1)], 0)) for band in bands]
-    ideas = scoped(Idea.select(Idea.status, *sums), Idea.neighborhood).group_by(Idea.status)
-    idea_counts = {row[0]: [int(n or 0) for n in row[1:]] for row in ideas.tuples()}
-    hoods = Area.select(Area.id, Area.name).where(Area.kind == "neighborhood")
-    if area:
-        hoods = hoods.where(Area.path.startswith(area.path))
-    uncovered = hoods.where(Area.id.not_in(FacilitatorAssignment.select(FacilitatorAssignment.neighborhood)))
-    return {
-        "needs": by_activity(needs, HelpPost.neighborhood),
-        "need_stories": stories("need"),
-        "assets": stories("asset"),
-        "volunteers": by_activity(volunteers, VolunteerProfile.neighborhood),
-        "ideas": [(status, idea_counts[status]) for status in Idea.STATUSES if status in idea_counts],
-        "neighborhoods": hoods.count(),
-        "uncovered": uncovered.count(),
-        "uncovered_sample": list(uncovered.order_by(Area.name).limit(30)),
-    }
 
 
 # --- Organizations and the county's shared registry (Samoon) -------------------------
@@ -1968,7 +962,7 @@ class Organization(BaseModel):
     name = CharField(max_length=160, unique=True)
     kind = CharField(
         max_length=12,
-        constraints=[Check("kind IN ('charity', 'ngo', 'jihadi', 'community', 'business', 'government')")],
+        constraints=[one_of("kind", KINDS)],
     )
     county = ForeignKeyField(Area, backref="organizations", on_delete="RESTRICT")
     assembly = ForeignKeyField(Assembly, null=True, backref="members", on_delete="SET NULL")
@@ -2013,83 +1007,12 @@ class OrganizationMember(BaseModel):
 
     organization = ForeignKeyField(Organization, backref="memberships", on_delete="CASCADE")
     user = ForeignKeyField(User, backref="memberships", on_delete="CASCADE")
-    role = CharField(max_length=10, constraints=[Check("role IN ('manager', 'staff', 'volunteer')")])
+    role = CharField(max_length=10, constraints=[one_of("role", ROLES)])
     is_active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
         indexes = ((("organization", "user"), True), (("user", "is_active"), False))
-
-
-def set_organization_lists(organization, areas, activities, actor, **fields):
-    """Change an organization's page: its fields, places served and activity types."""
-    with write_transaction():
-        if fields:
-            Organization.update(**fields).where(Organization.id == organization.id).execute()
-        OrganizationArea.delete().where(OrganizationArea.organization == organization).execute()
-        OrganizationArea.insert_many(
-            [(organization.id, area) for area in areas], fields=[OrganizationArea.organization, OrganizationArea.area]
-        ).execute()
-        OrganizationActivity.delete().where(OrganizationActivity.organization == organization).execute()
-        OrganizationActivity.insert_many(
-            [(organization.id, item) for item in activities],
-            fields=[OrganizationActivity.organization, OrganizationActivity.activity_type],
-        ).execute()
-        record_audit("organization.changed", actor=actor, subject=f"org:{organization.id}")
-
-
-def ask_to_join(organization, user):
-    """A volunteer's request (made once); False when they are already in."""
-    with write_transaction():
-        if (
-            OrganizationMember.select()
-            .where(OrganizationMember.organization == organization, OrganizationMember.user == user)
-            .exists()
-        ):
-            return False
-        OrganizationMember.insert(
-            organization=organization, user=user, role="volunteer", is_active=False
-        ).on_conflict_ignore().execute()
-        return True
-
-
-def set_membership(organization, user, role, actor, active=True):
-    """Add or change a member (accepting a request is making it active); the
-    registry's staff get the charity_staff role, which shows them its pages."""
-    with write_transaction():
-        changed = (
-            OrganizationMember.update(role=role, is_active=active)
-            .where(OrganizationMember.organization == organization, OrganizationMember.user == user)
-            .execute()
-        )
-        if not changed:
-            OrganizationMember.create(organization=organization, user=user, role=role, is_active=active)
-        if active and role in OrganizationMember.STAFF:
-            UserRole.insert(user=user, role="charity_staff").on_conflict_ignore().execute()
-        record_audit(
-            "organization.member", actor=actor, subject=f"user:{user.id}", detail=f"org:{organization.id} {role}"
-        )
-
-
-def remove_membership(organization, user_id, actor):
-    with write_transaction():
-        OrganizationMember.delete().where(
-            OrganizationMember.organization == organization, OrganizationMember.user == user_id
-        ).execute()
-        record_audit(
-            "organization.member_removed", actor=actor, subject=f"user:{user_id}", detail=f"org:{organization.id}"
-        )
-
-
-def join_assembly(organization, actor):
-    """Make the organization a member of its county's assembly (made if needed)."""
-    county = organization.county
-    with write_transaction():
-        Assembly.insert(county=county, name=f"مجمع خیریه‌های {county.name}").on_conflict_ignore().execute()
-        assembly = Assembly.get(Assembly.county == county)
-        Organization.update(assembly=assembly).where(Organization.id == organization.id).execute()
-        record_audit("organization.joined_assembly", actor=actor, subject=f"org:{organization.id}")
-    return assembly
 
 
 class AssemblyPost(BaseModel):
@@ -2101,7 +1024,7 @@ class AssemblyPost(BaseModel):
     assembly = ForeignKeyField(Assembly, backref="posts", on_delete="CASCADE")
     organization = ForeignKeyField(Organization, on_delete="CASCADE")
     author = ForeignKeyField(User, on_delete="RESTRICT")
-    kind = CharField(max_length=10, constraints=[Check("kind IN ('experience', 'lesson')")])
+    kind = CharField(max_length=10, constraints=[one_of("kind", KINDS)])
     title = CharField(max_length=120)
     body = TextField()
     form_key = CharField(max_length=64, unique=True)
@@ -2125,7 +1048,7 @@ class Capacity(BaseModel):
         ],
     )
     quantity = IntegerField(constraints=[Check("quantity BETWEEN 1 AND 1000000")])
-    period = CharField(max_length=5, constraints=[Check("period IN ('week', 'month', 'year')")])
+    period = CharField(max_length=5, constraints=[one_of("period", PERIODS)])
     # Where it is offered: a place of the county, or the county itself.
     area = ForeignKeyField(Area, on_delete="CASCADE")
     updated_at = DateTimeField(default=utcnow)
@@ -2134,51 +1057,8 @@ class Capacity(BaseModel):
         indexes = ((("organization", "category", "area"), True),)
 
 
-def state_capacity(organization, category, quantity, period, area, actor):
-    """Say what the organization can offer of a kind in a place: stated again,
-    it replaces the amount; zero removes it."""
-    with write_transaction():
-        if quantity:
-            Capacity.insert(
-                organization=organization, category=category, quantity=quantity, period=period, area=area
-            ).on_conflict(
-                conflict_target=[Capacity.organization, Capacity.category, Capacity.area],
-                update={Capacity.quantity: quantity, Capacity.period: period, Capacity.updated_at: utcnow()},
-            ).execute()
-        else:
-            Capacity.delete().where(
-                Capacity.organization == organization, Capacity.category == category, Capacity.area == area
-            ).execute()
-        record_audit("organization.capacity", actor=actor, subject=f"org:{organization.id}", detail=category)
-
-
 # Capacity per month, whatever period it was given in.
 PER_MONTH = {"week": 52 / 12, "month": 1, "year": 1 / 12}
-
-
-def assembly_capacity(assembly):
-    """The assembly's combined capacity per month: {(category, area id): amount}."""
-    combined = {}
-    rows = Capacity.select(Capacity).join(Organization).where(Organization.assembly == assembly)
-    for row in rows:
-        key = (row.category, row.area_id)
-        combined[key] = combined.get(key, 0) + row.quantity * PER_MONTH[row.period]
-    return {key: round(amount) for key, amount in combined.items()}
-
-
-def registry_organizations(user):
-    """The assembly members where `user` is active staff: who may use the registry."""
-    return (
-        Organization.select()
-        .join(OrganizationMember)
-        .where(
-            OrganizationMember.user == user,
-            OrganizationMember.is_active,
-            OrganizationMember.role.in_(OrganizationMember.STAFF),
-            Organization.assembly.is_null(False),
-        )
-        .order_by(Organization.name)
-    )
 
 
 class Setting(BaseModel):
@@ -2196,7 +1076,7 @@ class Beneficiary(BaseModel):
     ID_KINDS = ("national", "foreign")
 
     assembly = ForeignKeyField(Assembly, backref="beneficiaries", on_delete="RESTRICT")
-    id_kind = CharField(max_length=10, constraints=[Check("id_kind IN ('national', 'foreign')")])
+    id_kind = CharField(max_length=10, constraints=[one_of("id_kind", ID_KINDS)])
     identifier_hash = CharField(max_length=64)
     last_digits = CharField(max_length=4)
     created_at = DateTimeField(default=utcnow)
@@ -2235,9 +1115,7 @@ class Service(BaseModel):
     organization = ForeignKeyField(Organization, backref="services", on_delete="RESTRICT")
     category = CharField(
         max_length=10,
-        constraints=[
-            Check("category IN ('food', 'cash', 'medical', 'education', 'shelter', 'clothing', 'housing', 'other')")
-        ],
+        constraints=[one_of("category", CATEGORIES)],
     )
     given_on = DateField()
     # Rials; 0 when the value is not known.
@@ -2254,103 +1132,9 @@ class Service(BaseModel):
 KEY_CHECK = b"hamsayeh registry key check"
 
 
-class RegistryKeyError(RuntimeError):
-    """The registry key is missing or is not the one the registry was made with."""
-
-
-def key_fingerprint(key):
-    return hmac.new(key.encode(), KEY_CHECK, hashlib.sha256).hexdigest()
-
-
-def check_registry_key(key):
-    """Refuse to run with a lost or changed key once identifiers were hashed
-    with one: a new key would silently make every person a stranger. The
-    first key a database sees is remembered (its fingerprint, never the key)."""
-    stored = Setting.get_or_none(Setting.name == "registry_key")
-    if not key:
-        if stored is not None or Beneficiary.select().exists():
-            raise RegistryKeyError(
-                "HAMSAYEH_REGISTRY_KEY is not set, but the registry holds people whose national codes were "
-                "hashed with a key. Restore that key (from your secrets store) before starting."
-            )
-        return False
-    if stored is None:
-        with write_transaction():
-            Setting.insert(name="registry_key", value=key_fingerprint(key)).on_conflict_ignore().execute()
-    elif not hmac.compare_digest(stored.value, key_fingerprint(key)):
-        raise RegistryKeyError(
-            "HAMSAYEH_REGISTRY_KEY is not the key this registry was made with: nobody would be found again. "
-            "Restore the original key."
-        )
-    return True
-
-
 def identifier_hash(key, id_kind, number):
     """The keyed hash that matches a person across organizations."""
     return hmac.new(key.encode(), f"{id_kind}:{number}".encode(), hashlib.sha256).hexdigest()
-
-
-def find_beneficiary(assembly, key, id_kind, number):
-    return Beneficiary.get_or_none(
-        Beneficiary.assembly == assembly, Beneficiary.identifier_hash == identifier_hash(key, id_kind, number)
-    )
-
-
-def record_beneficiary(organization, actor, key, id_kind, number, limit=None, **fields):
-    """The organization's record of the person (made once; sent again, the
-    first stays), and the person in the assembly's registry. A new record
-    counts against `limit` look-ups an hour: it shows what others gave."""
-    digest = identifier_hash(key, id_kind, number)
-
-    def existing():
-        person = Beneficiary.get_or_none(
-            Beneficiary.assembly == organization.assembly_id, Beneficiary.identifier_hash == digest
-        )
-        return person and BeneficiaryRecord.get_or_none(
-            BeneficiaryRecord.beneficiary == person, BeneficiaryRecord.organization == organization
-        )
-
-    try:
-        with write_transaction():
-            record = existing()
-            if record:
-                return record, False
-            check_look_up_limit(actor, limit)
-            Beneficiary.insert(
-                assembly=organization.assembly_id, id_kind=id_kind, identifier_hash=digest, last_digits=number[-4:]
-            ).on_conflict_ignore().execute()
-            person = Beneficiary.get(
-                Beneficiary.assembly == organization.assembly_id, Beneficiary.identifier_hash == digest
-            )
-            record = BeneficiaryRecord.create(
-                beneficiary=person, organization=organization, recorded_by=actor, **fields
-            )
-            record_audit(
-                "registry.recorded", actor=actor, subject=f"beneficiary:{person.id}", detail=f"org:{organization.id}"
-            )
-            return record, True
-    except IntegrityError:  # the same person recorded twice at once (PostgreSQL)
-        return existing(), False
-
-
-def record_service(record, actor, form_key, **fields):
-    def make():
-        service = Service.create(
-            beneficiary=record.beneficiary_id,
-            organization=record.organization_id,
-            recorded_by=actor,
-            form_key=form_key,
-            **fields,
-        )
-        record_audit(
-            "registry.service",
-            actor=actor,
-            subject=f"beneficiary:{record.beneficiary_id}",
-            detail=f"org:{record.organization_id} {service.category}",
-        )
-        return service
-
-    return made_once(Service, form_key, make)
 
 
 InquiryResult = namedtuple("InquiryResult", "person categories organizations shared own")
@@ -2358,173 +1142,7 @@ InquiryResult = namedtuple("InquiryResult", "person categories organizations sha
 LOOK_UPS = ("registry.inquiry", "registry.recorded")
 
 
-class RateLimited(Exception):
-    """Too many look-ups in the last hour."""
-
-
-def check_look_up_limit(actor, limit):
-    """Inside the write transaction, before the look-up's audit entry."""
-    lock_audit()
-    if limit is not None and recent_inquiries(actor) >= limit:
-        raise RateLimited
-
-
-def inquire(organization, actor, key, id_kind, number, months, reason, limit=None):
-    """What the assembly gave this person in the last `months`: services by
-    category and how many organizations gave them. Other organizations'
-    records show only when the person consented to share. Every inquiry is in
-    the audit log with who, when and why, found or not; more than `limit` an
-    hour are refused."""
-    person = find_beneficiary(organization.assembly_id, key, id_kind, number)
-    since = datetime.date.today() - datetime.timedelta(days=round(months * 30.44))
-    with write_transaction():
-        check_look_up_limit(actor, limit)
-        record_audit(
-            "registry.inquiry",
-            actor=actor,
-            subject=f"beneficiary:{person.id}" if person else "beneficiary:none",
-            detail=f"org:{organization.id} months:{months} reason:{reason}",
-        )
-    if person is None:
-        return None
-    services = Service.select(Service.category, fn.COUNT(SQL("*")).alias("count")).where(
-        Service.beneficiary == person, Service.given_on >= since
-    )
-    categories = {row.category: row.count for row in services.group_by(Service.category)}
-    givers = (
-        Service.select(fn.COUNT(fn.DISTINCT(Service.organization)))
-        .where(Service.beneficiary == person, Service.given_on >= since)
-        .scalar()
-    )
-    records = list(
-        BeneficiaryRecord.select(BeneficiaryRecord, Organization)
-        .join(Organization)
-        .where(BeneficiaryRecord.beneficiary == person)
-    )
-    own = next((r for r in records if r.organization_id == organization.id), None)
-    shared = [r for r in records if r.organization_id != organization.id and r.consent_to_share]
-    return InquiryResult(person, categories, givers or 0, shared, own)
-
-
-def import_key(key, organization_id, beneficiary_id, day, category):
-    """The form key of a service read from an imported list: the same row
-    imported again finds the service it made."""
-    text = f"import:{organization_id}:{beneficiary_id}:{day.isoformat()}:{category}"
-    return "import-" + hmac.new(key.encode(), text.encode(), hashlib.sha256).hexdigest()[:40]
-
-
-def registry_ref(key, beneficiary_id):
-    """A pseudonymous reference for reports: the same person always has the
-    same one, and it leads back to nobody without the registry."""
-    return hmac.new(key.encode(), f"ref:{beneficiary_id}".encode(), hashlib.sha256).hexdigest()[:8].upper()
-
-
 PARALLEL_DAYS = 30  # a service covers about a month: two of a kind closer than this overlap
-
-
-def assembly_services(assembly, since):
-    return (
-        Service.select(Service, Organization)
-        .join(Organization)
-        .switch(Service)
-        .join(Beneficiary)
-        .where(Beneficiary.assembly == assembly, Service.given_on >= since)
-    )
-
-
-def parallel_services(assembly, since):
-    """(beneficiary id, category, the services) where different organizations
-    gave the same person the same kind of service within overlapping periods."""
-    by_person = {}
-    for service in assembly_services(assembly, since).order_by(Service.given_on):
-        by_person.setdefault((service.beneficiary_id, service.category), []).append(service)
-    cases = []
-    for (person, category), services in by_person.items():
-        overlapping = {
-            item
-            for first, second in itertools.pairwise(services)
-            if first.organization_id != second.organization_id
-            and (second.given_on - first.given_on).days < PARALLEL_DAYS
-            for item in (first, second)
-        }
-        if overlapping:
-            cases.append((person, category, sorted(overlapping, key=lambda item: item.given_on)))
-    return cases
-
-
-def served_by_many(assembly, since, at_least=3):
-    """(beneficiary id, number of organizations) for people many organizations served."""
-    givers = fn.COUNT(fn.DISTINCT(Service.organization))
-    query = (
-        Service.select(Service.beneficiary, givers.alias("givers"))
-        .join(Beneficiary)
-        .where(Beneficiary.assembly == assembly, Service.given_on >= since)
-        .group_by(Service.beneficiary)
-        .having(givers >= at_least)
-        .order_by(givers.desc())
-    )
-    return [(row.beneficiary_id, row.givers) for row in query]
-
-
-def unserved(assembly, since):
-    """People of the registry with no service since `since`: the shy needy."""
-    served = Service.select(Service.beneficiary).where(Service.given_on >= since)
-    return Beneficiary.select().where(Beneficiary.assembly == assembly, Beneficiary.id.not_in(served))
-
-
-def needs_filed_for_someone(county, older_than):
-    """Open board requests that neighbors, volunteers or facilitators filed for
-    someone without an account, in the county, nobody has taken since `older_than`."""
-    return (
-        HelpPost.select(HelpPost, Area)
-        .join(Area)
-        .where(
-            Area.path.startswith(county.path),
-            HelpPost.kind == "request",
-            HelpPost.status == "open",
-            HelpPost.filed_by.is_null(False),
-            HelpPost.created_at < older_than,
-        )
-        .order_by(HelpPost.created_at)
-    )
-
-
-def services_by(assembly, since, group):
-    """Counts of services by category and `group`: "month" (first day of the
-    month) or "area" (the area the giving organization recorded)."""
-    rows = {}
-    query = assembly_services(assembly, since)
-    if group == "area":
-        query = (
-            query.switch(Service)
-            .join(
-                BeneficiaryRecord,
-                JOIN.LEFT_OUTER,
-                on=(
-                    (BeneficiaryRecord.beneficiary == Service.beneficiary)
-                    & (BeneficiaryRecord.organization == Service.organization)
-                ),
-                attr="record",
-            )
-            .select_extend(BeneficiaryRecord.area)
-        )
-    for service in query:
-        if group == "month":
-            key = service.given_on.replace(day=1)
-        else:  # a record without a place comes back as None
-            key = service.record.area_id if service.record else None
-        counts = rows.setdefault(key, {})
-        counts[service.category] = counts.get(service.category, 0) + 1
-    return rows
-
-
-def recent_inquiries(actor, window=datetime.timedelta(hours=1)):
-    """How many inquiries `actor` made lately: the registry's rate limit."""
-    return (
-        AuditEntry.select()
-        .where(AuditEntry.actor == actor, AuditEntry.action.in_(LOOK_UPS), AuditEntry.at >= utcnow() - window)
-        .count()
-    )
 
 
 # --- Mosbat-e Zendegi centers: programs and sign-ups ---------------------------------
@@ -2545,7 +1163,7 @@ class Program(BaseModel):
     place = CharField(max_length=200, default="")
     about = TextField(default="")
     capacity = SmallIntegerField(constraints=[Check("capacity BETWEEN 1 AND 5000")])
-    status = CharField(max_length=10, default="scheduled", constraints=[Check("status IN ('scheduled', 'cancelled')")])
+    status = CharField(max_length=10, default="scheduled", constraints=[one_of("status", STATUSES)])
     cancel_reason = CharField(max_length=300, default="")
     created_by = ForeignKeyField(User, on_delete="RESTRICT")
     form_key = CharField(max_length=64, unique=True)
@@ -2571,121 +1189,12 @@ class ProgramSignup(BaseModel):
 
     program = ForeignKeyField(Program, backref="signups", on_delete="CASCADE")
     user = ForeignKeyField(User, backref="program_signups", on_delete="CASCADE")
-    status = CharField(max_length=10, constraints=[Check("status IN ('confirmed', 'waiting', 'cancelled')")])
+    status = CharField(max_length=10, constraints=[one_of("status", STATUSES)])
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
 
     class Meta:
         indexes = ((("program", "user"), True), (("program", "status", "created_at"), False))
-
-
-def programs_of(host):
-    """The scheduled programs of a center or an organization, soonest first."""
-    field = Program.center if isinstance(host, Center) else Program.organization
-    return (
-        Program.select(Program, ActivityType)
-        .join(ActivityType)
-        .where(field == host, Program.status == "scheduled")
-        .order_by(Program.starts_at)
-    )
-
-
-def center_neighborhoods(center):
-    """The neighborhoods a center serves: those of its district (a center sits
-    in one neighborhood and serves the ones around it)."""
-    area = center.area.parent if center.area.kind == "neighborhood" and center.area.parent_id else center.area
-    return Area.select().where(Area.kind == "neighborhood", Area.path.startswith(area.path)).order_by(Area.name)
-
-
-def open_needs_around(center):
-    return HelpPost.select().where(
-        HelpPost.kind == "request",
-        HelpPost.status == "open",
-        HelpPost.neighborhood.in_(center_neighborhoods(center).select(Area.id)),
-    )
-
-
-def needs_by_activity(center):
-    """(activity type, count) of the open needs around a center, most first."""
-    count = fn.COUNT(HelpPost.id)
-    rows = (
-        ActivityType.select(ActivityType, count.alias("count"))
-        .join(HelpPost)
-        .where(HelpPost.id.in_(open_needs_around(center).select(HelpPost.id)))
-        .group_by(ActivityType.id)
-        .order_by(count.desc(), ActivityType.position)
-    )
-    return [(row, row.count) for row in rows]
-
-
-def _lock_program(program):
-    """On PostgreSQL, hold the program's row: sign-ups are counted and written
-    one at a time (SQLite's write lock already does this)."""
-    if not isinstance(db.obj, SqliteDatabase):
-        Program.select(Program.id).where(Program.id == program.id).for_update().execute()
-    return Program.get_by_id(program.id)
-
-
-def sign_up(program, user):
-    """A place if one is left, else the waiting list; signing up again keeps
-    the first place. Raises StateError when the program no longer takes sign-ups."""
-    with write_transaction():
-        program = _lock_program(program)
-        if program.status != "scheduled" or program.starts_at <= utcnow():
-            raise StateError("closed")
-        found = ProgramSignup.get_or_none(ProgramSignup.program == program, ProgramSignup.user == user)
-        if found is not None and found.status != "cancelled":
-            return found
-        status = "confirmed" if program.taken() < program.capacity else "waiting"
-        if found is None:
-            return ProgramSignup.create(program=program, user=user, status=status)
-        ProgramSignup.update(status=status, created_at=utcnow(), updated_at=utcnow()).where(
-            ProgramSignup.id == found.id
-        ).execute()
-        return ProgramSignup.get_by_id(found.id)
-
-
-def leave_program(program, user):
-    """Give up a place (or leave the waiting list); the first one waiting gets
-    the place and hears of it."""
-    with write_transaction():
-        program = _lock_program(program)
-        found = ProgramSignup.get_or_none(
-            ProgramSignup.program == program, ProgramSignup.user == user, ProgramSignup.status != "cancelled"
-        )
-        if found is None:
-            return None
-        ProgramSignup.update(status="cancelled", updated_at=utcnow()).where(ProgramSignup.id == found.id).execute()
-        if found.status == "confirmed" and program.status == "scheduled" and program.starts_at > utcnow():
-            first = (
-                ProgramSignup.select()
-                .where(ProgramSignup.program == program, ProgramSignup.status == "waiting")
-                .order_by(ProgramSignup.created_at, ProgramSignup.id)
-                .first()
-            )
-            if first is not None:
-                ProgramSignup.update(status="confirmed", updated_at=utcnow()).where(
-                    ProgramSignup.id == first.id
-                ).execute()
-                notify(first.user_id, "program_place", program=program)
-        return found
-
-
-def cancel_program(program, actor, reason):
-    """Cancel a program; everyone signed up or waiting hears of it, with the reason."""
-    with write_transaction():
-        changed = (
-            Program.update(status="cancelled", cancel_reason=reason)
-            .where(Program.id == program.id, Program.status == "scheduled")
-            .execute()
-        )
-        if not changed:
-            raise StateError("cancelled")
-        for signup in ProgramSignup.select().where(
-            ProgramSignup.program == program, ProgramSignup.status != "cancelled"
-        ):
-            notify(signup.user_id, "program_cancelled", actor=actor, program=program)
-        record_audit("program.cancelled", actor=actor, subject=f"program:{program.id}")
 
 
 class Kiosk(BaseModel):
@@ -2707,9 +1216,7 @@ class PrintBatch(BaseModel):
 
     center = ForeignKeyField(Center, backref="print_batches", on_delete="CASCADE")
     kind = CharField(max_length=20, default="volunteer_cards")
-    status = CharField(
-        max_length=10, default="queued", constraints=[Check("status IN ('queued', 'running', 'done', 'failed')")]
-    )
+    status = CharField(max_length=10, default="queued", constraints=[one_of("status", STATUSES)])
     total = IntegerField(default=0)
     done_count = IntegerField(default=0)
     created_by = ForeignKeyField(User, on_delete="RESTRICT")
@@ -2717,21 +1224,6 @@ class PrintBatch(BaseModel):
     # Moved by the worker at every part: a batch that stopped moving was left by a dead worker.
     updated_at = DateTimeField(default=utcnow)
     finished_at = DateTimeField(null=True)
-
-
-def center_volunteers(center):
-    """Volunteers who serve at a center or live in the neighborhoods it serves."""
-    return (
-        VolunteerProfile.select(VolunteerProfile, User)
-        .join(User)
-        .where(
-            VolunteerProfile.is_active,
-            User.is_active,
-            (VolunteerProfile.center == center)
-            | VolunteerProfile.neighborhood.in_(center_neighborhoods(center).select(Area.id)),
-        )
-        .order_by(User.name, User.id)
-    )
 
 
 MODELS = (

@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from hamsayeh.domain import centers
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 CARDS, REPEAT = 200, 20
@@ -83,7 +85,7 @@ def main():
             created_by=staff,
             form_key="bench-flyer",
         )
-        total_cards = models.center_volunteers(center).count()
+        total_cards = centers.center_volunteers(center).count()
 
     client = app.test_client()
     with client.session_transaction() as session:

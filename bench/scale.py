@@ -30,6 +30,8 @@ from pathlib import Path
 
 import psycopg
 
+from hamsayeh.domain import volunteers
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -70,7 +72,7 @@ def measure_in_process(url):
         for _ in range(SAMPLES):
             post = models.HelpPost.get_by_id(rng.choice(needs))
             start = time.perf_counter()
-            found = list(models.match_volunteers(post))
+            found = list(volunteers.match_volunteers(post))
             match_times.append(time.perf_counter() - start)
             assert found, "every need in the data set has volunteers within reach"
     client = app.test_client()

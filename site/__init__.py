@@ -1,55 +1,10 @@
-"""Hamsayeh's site: one blueprint module per area of the product.
+"""Hamsayeh's site, installed under the import name `hamsayeh` (see
+pyproject.toml), because the standard library's own `site` module takes the
+folder's name.
 
-Installed under the import name `hamsayeh` (see pyproject.toml), because the
-standard library's own `site` module takes the folder's name."""
-
-
-def blueprints():
-    """Every blueprint the application registers, in order."""
-    from hamsayeh import (
-        accounts,
-        activity_types,
-        areas,
-        board,
-        centers,
-        channel,
-        desk,
-        facilitators,
-        hq,
-        ideas,
-        inbox,
-        kiosk,
-        main,
-        orgs,
-        people,
-        registry,
-        simple,
-        sms,
-        stories,
-        timebank,
-        volunteers,
-    )
-
-    return (
-        main.bp,
-        accounts.bp,
-        areas.bp,
-        board.bp,
-        inbox.bp,
-        volunteers.bp,
-        people.bp,
-        activity_types.bp,
-        timebank.bp,
-        simple.bp,
-        sms.bp,
-        desk.bp,
-        facilitators.bp,
-        stories.bp,
-        ideas.bp,
-        channel.bp,
-        hq.bp,
-        registry.bp,
-        orgs.bp,
-        centers.bp,
-        kiosk.bp,
-    )
+- `domain/`: the product's rules, no Flask: every write, transaction and audit entry.
+- `domain/access.py`: every object permission, as plain functions.
+- `views/`: one blueprint per area: parse, load and authorize, one domain call, render.
+- `web/`: the plumbing the views share: auth, forms, templating, errors, caches, PDFs, tasks.
+- `persian.py`: digits, letters, Jalali dates, national codes and phone numbers.
+"""

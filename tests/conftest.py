@@ -16,7 +16,9 @@ import pytest
 
 import models
 from app import create_app
-from hamsayeh import cli, demo, persian
+from hamsayeh import persian
+from hamsayeh.domain import accounts, demo, facilitators
+from hamsayeh.web import cli
 
 PG_URL = os.environ.get("HAMSAYEH_TEST_DATABASE_URL")
 PIN = "2580"
@@ -117,15 +119,15 @@ def places(db):
 @pytest.fixture
 def people(db, places):
     """One member for every role, all with the PIN 2580."""
-    accounts = {}
+    members = {}
     for index, role in enumerate(models.ROLES, start=1):
-        accounts[role] = models.create_user(
+        members[role] = accounts.create_user(
             f"0912000{index:04d}", f"کاربر {role}", PIN, roles=(role,), neighborhood=places["Tajrish"]
         )
     # The facilitator serves the neighborhoods of District 1.
     for hood in ("Tajrish", "Niavaran"):
-        models.assign_facilitator(accounts["facilitator"], places[hood], accounts["admin"])
-    return accounts
+        facilitators.assign_facilitator(members["facilitator"], places[hood], members["admin"])
+    return members
 
 
 CSRF_PATTERN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -155,7 +157,7 @@ def normalize(text):
 @pytest.fixture
 def worker(app):
     """A real huey consumer running this run's queue in threads."""
-    from hamsayeh import tasks
+    from hamsayeh.web import tasks
 
     tasks.huey.flush()
     consumer = tasks.huey.create_consumer(workers=1, worker_type="thread", periodic=False, max_delay=0.5)

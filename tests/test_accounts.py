@@ -2,6 +2,7 @@ import datetime
 import time
 
 import models
+from hamsayeh.domain import accounts
 from tests.conftest import PIN, csrf_token, sign_in, submit
 from tests.pages import check_page
 
@@ -78,18 +79,18 @@ def test_failures_first_slow_down_then_lock_the_number(client, people):
     phone = people["resident"].phone
     for _ in range(3):
         submit(client, "/account/sign-in", "/account/sign-in", {"phone": phone, "pin": "0000"})
-    wait = models.seconds_locked([models._throttle_key("phone", phone)])
+    wait = accounts.seconds_locked([accounts._throttle_key("phone", phone)])
     assert 0 < wait <= 31
     # Two more wrong tries, each after the short wait, lock it for 15 minutes.
     later = models.utcnow()
     for _ in range(2):
         later += datetime.timedelta(seconds=wait + 1)
-        assert models.sign_in(phone, "0000", "127.0.0.1", now=later).user is None
+        assert accounts.sign_in(phone, "0000", "127.0.0.1", now=later).user is None
     # Even the right PIN is refused while the number is locked.
     response = submit(client, "/account/sign-in", "/account/sign-in", {"phone": phone, "pin": PIN})
     html = check_page(response, status=422)
     assert "15" in html or "۱۵" in html
-    assert models.seconds_locked([models._throttle_key("phone", phone)], now=later) > 14 * 60
+    assert accounts.seconds_locked([accounts._throttle_key("phone", phone)], now=later) > 14 * 60
     assert models.AuditEntry.select().where(models.AuditEntry.action == "signin.refused_locked").count() == 1
 
 
@@ -141,7 +142,7 @@ def test_change_pin_needs_the_current_one(client, people):
 def test_disabling_an_account_ends_its_sessions(client, people):
     user = people["resident"]
     sign_in(client, user.phone)
-    models.set_active(user, False)
+    accounts.set_active(user, False)
     assert client.get("/account/").status_code == 302
     response = submit(client, "/account/sign-in", "/account/sign-in", {"phone": user.phone, "pin": PIN})
     assert response.status_code == 422

@@ -5,6 +5,8 @@ name, and the person's PIN and helpers stay the person's alone."""
 import re
 
 import models
+from hamsayeh.domain import accounts
+from hamsayeh.domain import audit as audit_log
 from tests.conftest import sign_in, submit
 from tests.pages import check_page
 
@@ -15,7 +17,7 @@ def audit(action):
 
 def test_a_senior_names_a_relative_who_then_asks_for_help_for_her(client, app, people, places):
     senior = people["resident"]
-    son = models.create_user("09120000400", "پسر خانم", "2580", neighborhood=places["Niavaran"])
+    son = accounts.create_user("09120000400", "پسر خانم", "2580", neighborhood=places["Niavaran"])
     sign_in(client, senior.phone)
     html = check_page(submit(client, "/account/", "/account/helpers", {"phone": "0912"}), status=422)
     assert 'id="f-phone-error"' in html
@@ -65,7 +67,7 @@ def test_a_facilitator_acts_for_a_neighbor_at_the_desk_and_stops(client, people,
         "acting.start",
         "acting.stop",
     ]
-    assert models.verify_audit_chain() is None
+    assert audit_log.verify_audit_chain() is None
 
 
 def test_staff_accounts_cannot_be_acted_for(client, people, places):

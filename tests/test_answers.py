@@ -2,6 +2,7 @@
 the inbox and its unread count."""
 
 import models
+from hamsayeh.domain import board
 from hamsayeh.persian import to_persian_digits
 from tests.conftest import sign_in, submit
 from tests.pages import check_page
@@ -90,7 +91,7 @@ def test_answering_twice_or_ones_own_post_creates_nothing(app, people, places):
 
 def test_a_cancelled_post_takes_no_answers(app, people, places):
     post = make_post(people["resident"], places["Tajrish"])
-    models.cancel_post(post, people["resident"])
+    board.cancel_post(post, people["resident"])
     (volunteer,) = clients(app, people, "volunteer")
     submit(volunteer, "/", f"/board/posts/{post.id}/respond", {})
     assert models.HelpResponse.select().count() == 0

@@ -1,7 +1,7 @@
 import datetime
 
 import models
-from hamsayeh import demo
+from hamsayeh.domain import demo, registry, timebank
 from tests.conftest import REGISTRY_KEY, sign_in, submit
 from tests.pages import check_page
 
@@ -75,15 +75,15 @@ def test_demo_data_is_believable_and_seeding_twice_adds_nothing(db):
     assert models.Center.select().count() >= 10
     roles = {row.role for row in models.UserRole.select()}
     assert roles == set(models.ROLES)
-    assert first["time transfers"] == 3 and models.verify_ledger() == ([], 0)
+    assert first["time transfers"] == 3 and timebank.verify_ledger() == ([], 0)
     assert first["stories, ideas and announcements"] == 6
     idea = models.Idea.get()
     assert idea.status == "forwarded" and idea.support_count() == 2
     # Damavand's charities: one family fed twice in parallel, one registered and never served.
     assembly = models.Assembly.get()
     since = datetime.date.today() - datetime.timedelta(days=180)
-    assert len(models.parallel_services(assembly, since)) == 1
-    assert models.unserved(assembly, since).count() == 1
+    assert len(registry.parallel_services(assembly, since)) == 1
+    assert registry.unserved(assembly, since).count() == 1
     assert first["organizations and registry"] == 4 + 3
     for area in models.Area.select():
         assert "ي" not in area.name and "ك" not in area.name

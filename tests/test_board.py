@@ -7,6 +7,7 @@ import pytest
 
 import models
 from hamsayeh import persian
+from hamsayeh.domain import board
 from tests.conftest import csrf_token, sign_in, submit
 from tests.pages import check_page
 
@@ -38,7 +39,7 @@ def make_post(author, neighborhood, text="کمک برای خرید هفتگی س
         "search_key": persian.fold(text),
         "neighborhood": neighborhood,
     }
-    return models.create_post(author, uuid.uuid4().hex, **{**defaults, **fields})
+    return board.create_post(author, uuid.uuid4().hex, **{**defaults, **fields})
 
 
 def test_thirteen_activity_types_come_with_the_schema(db):
@@ -256,7 +257,7 @@ def test_the_cached_board_is_never_stale(app, people, places):
     assert "نخستین نوشته" in viewer.get("/board/").get_data(as_text=True)  # now from the cache
     make_post(people["resident"], places["Niavaran"], "دومین نوشته پس از ساختن حافظه")
     assert "دومین نوشته" in viewer.get("/board/").get_data(as_text=True)
-    models.cancel_post(first, people["resident"])
+    board.cancel_post(first, people["resident"])
     assert "نخستین نوشته" not in viewer.get("/board/").get_data(as_text=True)
     errands = models.ActivityType.get(models.ActivityType.slug == "errands")
     models.ActivityType.update(name="خرید روزانه").where(models.ActivityType.id == errands.id).execute()

@@ -9,6 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 import models
+from hamsayeh.domain import accounts
 from tests.conftest import sign_in, submit
 from tests.test_centers import read_qr
 
@@ -16,7 +17,7 @@ from tests.test_centers import read_qr
 @pytest.fixture
 def center(people, places):
     item = models.Center.create(area=places["Tajrish"], name="مرکز مثبت زندگی تجریش")
-    models.set_work_center(people["center_staff"], item, people["admin"])
+    accounts.set_work_center(people["center_staff"], item, people["admin"])
     return item
 
 

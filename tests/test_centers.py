@@ -9,6 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 import models
+from hamsayeh.domain import accounts, centers
 from tests.conftest import PIN, sign_in, submit
 from tests.pages import check_page
 from tests.test_board import make_post
@@ -20,7 +21,7 @@ def center(people, places):
     item = models.Center.create(
         area=places["Tajrish"], name="مرکز مثبت زندگی تجریش", address="میدان تجریش، کوچهٔ مهر", hours="شنبه تا چهارشنبه"
     )
-    models.set_work_center(people["center_staff"], item, people["admin"])
+    accounts.set_work_center(people["center_staff"], item, people["admin"])
     return item
 
 
@@ -58,7 +59,7 @@ def test_staff_add_a_program_and_the_center_page_shows_it(client, people, places
     for phone in (people["resident"].phone, people["facilitator"].phone):
         sign_in(client, phone)
         assert client.get(page).status_code == 403
-    models.set_work_center(people["center_staff"], other, people["admin"])
+    accounts.set_work_center(people["center_staff"], other, people["admin"])
     sign_in(client, people["center_staff"].phone)
     assert client.get(page).status_code == 403
 
@@ -68,7 +69,7 @@ def test_sign_ups_fill_the_places_then_a_waiting_list_that_moves_up(client, peop
     program = add_program(client, center)
     page = f"/centers/programs/{program.id}"
     neighbors = [
-        models.create_user(f"0912444000{i}", f"همسایه {i}", PIN, neighborhood=places["Tajrish"]) for i in range(3)
+        accounts.create_user(f"0912444000{i}", f"همسایه {i}", PIN, neighborhood=places["Tajrish"]) for i in range(3)
     ]
     for member in neighbors:
         sign_in(client, member.phone)
@@ -163,13 +164,13 @@ def test_many_sign_ups_at_once_never_overfill_a_program(people, places, center):
         created_by=people["center_staff"],
         form_key="eye-visit",
     )
-    members = [models.create_user(f"0912555100{i}", f"همسایه {i}", PIN) for i in range(8)]
+    members = [accounts.create_user(f"0912555100{i}", f"همسایه {i}", PIN) for i in range(8)]
     barrier = threading.Barrier(len(members))
 
     def sign(member):
         with models.db.connection_context():
             barrier.wait()
-            models.sign_up(program, member)
+            centers.sign_up(program, member)
 
     threads = [threading.Thread(target=sign, args=(member,)) for member in members]
     for thread in threads:

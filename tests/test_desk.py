@@ -4,6 +4,7 @@ never to a staff account or to someone they do not look after."""
 import re
 
 import models
+from hamsayeh.domain import accounts, callbacks
 from tests.conftest import sign_in, submit
 from tests.pages import check_page
 
@@ -29,7 +30,7 @@ def test_a_facilitator_gives_a_neighbor_who_forgot_a_new_pin(client, app, people
 
 
 def test_staff_accounts_and_strangers_are_out_of_reach(client, people, places):
-    far = models.create_user("09120000300", "ساکن بازار", "2580", neighborhood=places["Bazaar"])
+    far = accounts.create_user("09120000300", "ساکن بازار", "2580", neighborhood=places["Bazaar"])
     sign_in(client, people["facilitator"].phone)
     for phone in (people["admin"].phone, people["center_staff"].phone, far.phone, "09129999999"):
         html = find(client, phone, status=422)
@@ -50,9 +51,9 @@ def test_center_staff_serve_the_members_of_their_center(client, people, places):
 
 
 def test_call_back_requests_reach_the_desks_that_serve_them(client, people, places):
-    near = models.request_callback(phone="09121111111", neighborhood=places["Niavaran"])
-    unplaced = models.request_callback(phone="09122222222", source="sms")
-    far = models.request_callback(phone="09123333333", neighborhood=places["Bazaar"])
+    near = callbacks.request_callback(phone="09121111111", neighborhood=places["Niavaran"])
+    unplaced = callbacks.request_callback(phone="09122222222", source="sms")
+    far = callbacks.request_callback(phone="09123333333", neighborhood=places["Bazaar"])
     sign_in(client, people["facilitator"].phone)
     html = check_page(client.get("/desk/calls"))
     assert "۰۹۱۲۱۱۱۱۱۱۱" in html and "۰۹۱۲۲۲۲۲۲۲۲" in html and "۰۹۱۲۳۳۳۳۳۳۳" not in html

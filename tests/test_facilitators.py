@@ -7,6 +7,7 @@ import datetime
 import jdatetime
 
 import models
+from hamsayeh.domain import facilitators
 from tests.conftest import sign_in, submit
 from tests.pages import check_page
 from tests.test_board import make_post
@@ -22,7 +23,7 @@ def test_headquarters_assigns_a_neighborhood_and_records_training(client, people
     assert "بازار" in check_page(client.get(page))
     bazaar = places["Bazaar"]
     assert submit(client, page, f"{page}/assign", {"neighborhood": str(bazaar.id)}).status_code == 302
-    assert models.facilitates(facilitator, bazaar.id)
+    assert facilitators.facilitates(facilitator, bazaar.id)
     today = jdatetime.date.today().strftime("%Y/%m/%d")
     data = {"course": "آشنایی با کار محله‌محور", "hours": "۱۶", "completed_on": today}
     assert submit(client, page, f"{page}/training", data).status_code == 302
@@ -35,7 +36,7 @@ def test_headquarters_assigns_a_neighborhood_and_records_training(client, people
         html = check_page(submit(client, page, f"{page}/training", wrong), status=422)
         assert 'id="f-hours-error"' in html and 'id="f-completed_on-error"' in html
     submit(client, page, f"{page}/assign", {"neighborhood": str(bazaar.id), "remove": "1"})
-    assert not models.facilitates(facilitator, bazaar.id)
+    assert not facilitators.facilitates(facilitator, bazaar.id)
     assert html  # the page kept what was typed
     del html
     assert models.Training.get().completed_on <= datetime.date.today()
@@ -78,5 +79,5 @@ def test_matches_are_shown_to_the_facilitator_assigned_to_the_neighborhood(clien
     post = make_post(people["resident"], places["Bazaar"], "کمک برای بردن کیسهٔ برنج به خانه")
     sign_in(client, people["facilitator"].phone)
     assert "داوطلب بازار" not in check_page(client.get(f"/board/posts/{post.id}"))
-    models.assign_facilitator(people["facilitator"], places["Bazaar"], people["admin"])
+    facilitators.assign_facilitator(people["facilitator"], places["Bazaar"], people["admin"])
     assert "داوطلب بازار" in check_page(client.get(f"/board/posts/{post.id}"))

@@ -4,7 +4,8 @@ page but its own, forgetting each person, and switched off by staff."""
 import pytest
 
 import models
-from hamsayeh import kiosk
+from hamsayeh.domain import accounts
+from hamsayeh.views import kiosk
 from tests.conftest import sign_in, submit
 from tests.pages import check_page
 from tests.test_board import make_post
@@ -13,7 +14,7 @@ from tests.test_board import make_post
 @pytest.fixture
 def center(people, places):
     item = models.Center.create(area=places["Tajrish"], name="مرکز مثبت زندگی تجریش")
-    models.set_work_center(people["center_staff"], item, people["admin"])
+    accounts.set_work_center(people["center_staff"], item, people["admin"])
     return item
 
 

@@ -8,13 +8,14 @@ import io
 import jdatetime
 
 import models
+from hamsayeh.domain import accounts, network
 from tests.conftest import PIN, normalize, sign_in, submit
 from tests.pages import check_page
 from tests.test_board import make_post
 
 
 def neighbor(name, phone, hood):
-    return models.create_user(phone, name, PIN, neighborhood=hood)
+    return accounts.create_user(phone, name, PIN, neighborhood=hood)
 
 
 def record(client, hood, kind, title, **extra):
@@ -309,7 +310,7 @@ def test_one_form_sent_many_times_at_once_makes_one_row(people, places):
     def send():
         with models.db.connection_context():
             barrier.wait()
-            item = models.announce(people["admin"], places["Tajrish"], "جلسهٔ محله", "پنجشنبه عصر", "same-form")
+            item = network.announce(people["admin"], places["Tajrish"], "جلسهٔ محله", "پنجشنبه عصر", "same-form")
             made.append(item.id)
 
     threads = [threading.Thread(target=send) for _ in range(6)]

@@ -4,7 +4,7 @@ requests, shared posts and the combined capacity."""
 import pytest
 
 import models
-from hamsayeh import demo
+from hamsayeh.domain import accounts, demo, organizations
 from tests.conftest import PIN, sign_in, submit
 from tests.pages import check_page
 
@@ -99,7 +99,7 @@ def test_volunteers_ask_to_join_and_a_manager_accepts_or_adds_staff(client, peop
     # A volunteer of a member organization does not reach the registry; staff do.
     sign_in(client, volunteer.phone)
     assert client.get("/registry/").status_code == 403
-    staff = models.create_user("09123330000", "کارمند تازه", PIN)
+    staff = accounts.create_user("09123330000", "کارمند تازه", PIN)
     sign_in(client, manager.phone)
     html = check_page(submit(client, members, members, {"phone": "09129999999", "role": "staff"}), 422)
     assert 'id="f-phone-error"' in html
@@ -142,14 +142,14 @@ def test_the_assembly_shares_posts_and_combines_its_capacity(client, people, cou
     sign_in(client, people["charity_staff"].phone)
     data = {"category": "food_packages", "quantity": "20", "period": "month", "area": str(rudehen.id)}
     assert submit(client, page, capacity, data).status_code == 302
-    combined = models.assembly_capacity(assembly)
+    combined = organizations.assembly_capacity(assembly)
     assert combined[("food_packages", rudehen.id)] == round(10 * 52 / 12 + 20)
     html = check_page(client.get(page))
     assert "توزیع شبانه بهتر بود" in html and html.count("توزیع شبانه بهتر بود") == 1
     assert "۶۳" in html and "<svg" in html
     # Zero removes what was stated.
     assert submit(client, page, capacity, data | {"quantity": "0"}).status_code == 302
-    assert models.assembly_capacity(assembly)[("food_packages", rudehen.id)] == round(10 * 52 / 12)
+    assert organizations.assembly_capacity(assembly)[("food_packages", rudehen.id)] == round(10 * 52 / 12)
 
     # Someone outside the assembly's members cannot read the posts, post or state capacity.
     sign_in(client, people["volunteer"].phone)

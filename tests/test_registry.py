@@ -10,7 +10,8 @@ import pytest
 
 import models
 from app import _check_registry_key as start_up_check
-from hamsayeh.demo import national_code
+from hamsayeh.domain import accounts, audit, registry
+from hamsayeh.domain.demo import national_code
 from tests.conftest import PIN, REGISTRY_KEY, sign_in, submit
 from tests.pages import check_page
 
@@ -33,7 +34,7 @@ def charities(people, places):
     }
     staff = {"A": people["charity_staff"]}
     for index, name in enumerate(("B", "C")):
-        staff[name] = models.create_user(f"0912888000{index}", f"کارمند {name}", PIN, roles=("charity_staff",))
+        staff[name] = accounts.create_user(f"0912888000{index}", f"کارمند {name}", PIN, roles=("charity_staff",))
     for name, user in staff.items():
         models.OrganizationMember.create(organization=orgs[name], user=user, role="staff")
     return orgs, staff
@@ -83,7 +84,7 @@ def test_charity_b_sees_charity_as_food_service_without_the_familys_details(clie
     assert entry.actor_id == staff["B"].id and "reason:new_aid" in entry.detail
     for row in models.AuditEntry.select():
         assert FAMILY_CODE not in f"{row.subject} {row.detail}"
-    assert models.verify_audit_chain() is None
+    assert audit.verify_audit_chain() is None
 
 
 def test_the_national_code_is_stored_only_as_a_keyed_hash_and_its_last_digits(client, charities, db):
@@ -178,7 +179,7 @@ def test_only_staff_of_assembly_members_reach_the_registry(client, charities, pe
 
 
 def test_registry_pages_are_never_cached_and_inquiries_are_limited(client, charities, monkeypatch):
-    from hamsayeh import registry
+    from hamsayeh.views import registry
 
     _orgs, staff = charities
     sign_in(client, staff["B"].phone)
@@ -188,7 +189,7 @@ def test_registry_pages_are_never_cached_and_inquiries_are_limited(client, chari
         check_page(inquire(client, FAMILY_CODE))
     html = check_page(inquire(client, FAMILY_CODE), 429)
     assert 'id="f-number-error"' in html and FAMILY_CODE not in html
-    assert models.recent_inquiries(staff["B"]) == 3
+    assert registry.recent_inquiries(staff["B"]) == 3
     # Recording someone shows what others gave them: it counts against the same limit.
     data = {"id_kind": "national", "number": FAMILY_CODE, "name": "خانوادهٔ رحیمی", "household_size": "2"}
     html = check_page(submit(client, "/registry/new", "/registry/new", data), 429)
@@ -203,13 +204,13 @@ def test_a_lost_or_changed_key_stops_the_start(charities, client):
     _orgs, staff = charities
     sign_in(client, staff["A"].phone)
     record_family(client)
-    with pytest.raises(models.RegistryKeyError, match="not set"):
-        models.check_registry_key("")
-    assert models.check_registry_key(REGISTRY_KEY) is True  # the first key is remembered
-    with pytest.raises(models.RegistryKeyError, match="not the key"):
-        models.check_registry_key("a-new-key")
+    with pytest.raises(registry.RegistryKeyError, match="not set"):
+        registry.check_registry_key("")
+    assert registry.check_registry_key(REGISTRY_KEY) is True  # the first key is remembered
+    with pytest.raises(registry.RegistryKeyError, match="not the key"):
+        registry.check_registry_key("a-new-key")
     # The start-up hook of the application says so before serving anything.
-    with pytest.raises(models.RegistryKeyError, match="not the key"):
+    with pytest.raises(registry.RegistryKeyError, match="not the key"):
         start_up_check(SimpleNamespace(config={"REGISTRY_KEY": "a-new-key"}))
 
 
@@ -232,8 +233,8 @@ def test_the_report_shows_parallel_services_and_the_shy_needy_by_reference_only(
     add_service(client, b_record)  # food again, the same month, from another charity
 
     html = check_page(client.get("/registry/reports"))
-    family_ref = models.registry_ref(REGISTRY_KEY, family.beneficiary_id)
-    quiet_ref = models.registry_ref(REGISTRY_KEY, quiet.beneficiary_id)
+    family_ref = registry.registry_ref(REGISTRY_KEY, family.beneficiary_id)
+    quiet_ref = registry.registry_ref(REGISTRY_KEY, quiet.beneficiary_id)
     parallel = html.split('id="parallel"')[1].split('id="many"')[0]
     # Which organizations served someone is not shown without their consent: how many is.
     assert family_ref in parallel and "۲ سازمان" in parallel and "خیریهٔ ب" not in parallel
@@ -242,7 +243,7 @@ def test_the_report_shows_parallel_services_and_the_shy_needy_by_reference_only(
     assert f"/board/posts/{old_need.id}" in shy
     for secret in ("خانوادهٔ رحیمی", "آقای رحیمی", FAMILY_CODE, FAMILY_CODE[-4:]):
         assert secret not in html
-    assert models.served_by_many(family.beneficiary.assembly, datetime.date(2000, 1, 1), at_least=2) == [
+    assert registry.served_by_many(family.beneficiary.assembly, datetime.date(2000, 1, 1), at_least=2) == [
         (family.beneficiary_id, 2)
     ]
     rows = client.get("/registry/reports.csv").get_data(as_text=True)

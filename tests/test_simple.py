@@ -6,7 +6,9 @@ import re
 import pytest
 
 import models
-from hamsayeh import persian, simple
+from hamsayeh import persian
+from hamsayeh.domain import board, volunteers
+from hamsayeh.views import simple
 from tests.conftest import sign_in, submit
 from tests.pages import check_page
 
@@ -120,7 +122,7 @@ def test_my_requests_say_where_they_stand_in_plain_words(client, people, places)
     post = make_post(people["resident"], places["Tajrish"], "کمک برای خرید نان و شیر از مغازهٔ سر کوچه")
     sign_in(client, people["resident"].phone)
     assert "در انتظار پاسخ همسایه‌ها" in simple_page(client.get("/simple/mine"))
-    models.accept_response(models.respond_to_post(post, people["volunteer"]), people["resident"])
+    board.accept_response(board.respond_to_post(post, people["volunteer"]), people["resident"])
     assert "همسایه‌ای قرار است کمک کند" in simple_page(client.get("/simple/mine"))
 
 
@@ -202,7 +204,7 @@ def test_a_volunteer_adding_a_kind_on_the_simple_pages_keeps_the_rest(client, pe
     from tests.test_volunteers import activity
 
     user = people["volunteer"]
-    models.save_volunteer(
+    volunteers.save_volunteer(
         user,
         places["Tajrish"],
         [activity("repairs")],

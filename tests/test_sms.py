@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 import models
-from hamsayeh import sms
+from hamsayeh.views import sms
 
 SECRET = "a-shared-secret-for-tests"
 

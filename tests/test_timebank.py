@@ -13,25 +13,26 @@ from pypdf import PdfReader
 
 import models
 from hamsayeh import persian
+from hamsayeh.domain import accounts, board, timebank
 from tests.conftest import sign_in, submit
 from tests.pages import check_page
 from tests.test_board import make_post
 
 
 def ledger_is_sound():
-    wrong, total = models.verify_ledger()
+    wrong, total = timebank.verify_ledger()
     assert wrong == [] and total == 0
 
 
 def accepted_help(people, places, author="resident", helper="volunteer", **fields):
     post = make_post(people[author], places["Tajrish"], "کمک برای بردن کیسه‌های خرید به خانه", **fields)
-    response = models.respond_to_post(post, people[helper])
-    models.accept_response(response, people[author])
+    response = board.respond_to_post(post, people[helper])
+    board.accept_response(response, people[author])
     return post, models.HelpResponse.get_by_id(response.id)
 
 
 def balance(user):
-    return models.member_account(user).balance
+    return timebank.member_account(user).balance
 
 
 def confirm(client, response, **data):
@@ -62,9 +63,9 @@ def test_the_helped_person_chooses_other_hours_or_none(client, people, places):
     assert models.TimeTransfer.get().minutes == 150
     models.TimeTransfer.delete().execute()  # a fresh ledger for the second case
     models.TimeAccount.update(balance=0).execute()
-    other = models.create_user("09120000100", "همسایهٔ دیگر", "2580", neighborhood=places["Tajrish"])
+    other = accounts.create_user("09120000100", "همسایهٔ دیگر", "2580", neighborhood=places["Tajrish"])
     _post, gift = accepted_help(people, places, helper="admin")
-    models.respond_to_post(gift.post, other)
+    board.respond_to_post(gift.post, other)
     confirm(client, gift, minutes="0")
     assert models.HelpResponse.get_by_id(gift.id).status == "confirmed"
     assert models.TimeTransfer.select().count() == 0
@@ -83,7 +84,7 @@ def test_hours_outside_the_list_confirm_nothing(client, people, places, minutes)
 
 def test_a_help_that_would_cross_the_floor_stays_unconfirmed(client, people, places):
     resident = people["resident"]
-    models.transfer(models.member_account(resident), models.member_account(people["admin"]), 590, resident)
+    timebank.transfer(timebank.member_account(resident), timebank.member_account(people["admin"]), 590, resident)
     _post, response = accepted_help(people, places)
     sign_in(client, resident.phone)
     answer = confirm(client, response, minutes="60")
@@ -98,16 +99,16 @@ def test_a_help_that_would_cross_the_floor_stays_unconfirmed(client, people, pla
 
 def test_the_pool_pays_for_members_staff_chose_and_for_neighbors_without_an_account(client, people, places):
     giver = people["charity_staff"]
-    pool = models.pool_account(places["District 1"])
-    models.transfer(models.member_account(giver), pool, 120, giver, reason="هدیه")
+    pool = timebank.pool_account(places["District 1"])
+    timebank.transfer(timebank.member_account(giver), pool, 120, giver, reason="هدیه")
     senior = people["resident"]
-    models.set_floor(models.member_account(senior), -20 * 60, True, people["admin"])
+    timebank.set_floor(timebank.member_account(senior), -20 * 60, True, people["admin"])
     _post, response = accepted_help(people, places)
-    models.confirm_help(response, senior, minutes=90)
+    board.confirm_help(response, senior, minutes=90)
     assert balance(senior) == 0 and models.TimeAccount.get_by_id(pool.id).balance == 30
     # The pool has too little for the next help: the member pays it.
     _post, second = accepted_help(people, places, helper="social_worker")
-    models.confirm_help(second, senior, minutes=60)
+    board.confirm_help(second, senior, minutes=60)
     assert balance(senior) == -60 and models.TimeAccount.get_by_id(pool.id).balance == 30
     # A need filed for a neighbor without an account: only the pool may pay.
     filed = make_post(
@@ -118,9 +119,9 @@ def test_the_pool_pays_for_members_staff_chose_and_for_neighbors_without_an_acco
         on_behalf_name="خانم رحیمی",
         on_behalf_contact="مرکز تجریش",
     )
-    answer = models.respond_to_post(filed, people["volunteer"])
-    models.accept_response(answer, people["center_staff"])
-    models.confirm_help(models.HelpResponse.get_by_id(answer.id), people["center_staff"], minutes=30)
+    answer = board.respond_to_post(filed, people["volunteer"])
+    board.accept_response(answer, people["center_staff"])
+    board.confirm_help(models.HelpResponse.get_by_id(answer.id), people["center_staff"], minutes=30)
     assert models.TimeAccount.get_by_id(pool.id).balance == 0 and balance(people["center_staff"]) == 0
     ledger_is_sound()
 
@@ -177,7 +178,7 @@ def test_a_transfer_past_the_floor_is_refused_with_the_floor_named(client, peopl
     html = check_page(submit(client, "/time/send", "/time/send", data), status=422)
     assert "۱۰ ساعت" in html and 'id="f-minutes-error"' in html
     assert models.TimeTransfer.select().count() == 0
-    account = models.member_account(people["resident"])
+    account = timebank.member_account(people["resident"])
     with pytest.raises(peewee.IntegrityError), models.db.atomic():
         # The database itself refuses a balance below the floor.
         models.TimeAccount.update(balance=-601).where(models.TimeAccount.id == account.id).execute()
@@ -196,7 +197,7 @@ def test_give_hours_to_the_districts_pool(client, people, places):
 
 def test_the_neighborhoods_summary_counts_hours_by_kind_without_names(client, people, places):
     _post, response = accepted_help(people, places)
-    models.confirm_help(response, people["resident"], minutes=120)
+    board.confirm_help(response, people["resident"], minutes=120)
     html = check_page(client.get(f"/time/areas/{places['District 1'].id}"))
     assert "خرید و کارهای بیرون" in html and "۲ ساعت" in html
     today = jdatetime.date.today()
@@ -214,9 +215,11 @@ def test_the_statement_pdf_has_the_persian_lines_in_order_and_its_own_font(clien
     from tests.test_centers import read_qr
 
     _post, response = accepted_help(people, places)
-    models.confirm_help(response, people["resident"], minutes=60)
-    resident = models.member_account(people["resident"])
-    models.transfer(resident, models.member_account(people["facilitator"]), 30, people["resident"], reason="کتاب قصه")
+    board.confirm_help(response, people["resident"], minutes=60)
+    resident = timebank.member_account(people["resident"])
+    timebank.transfer(
+        resident, timebank.member_account(people["facilitator"]), 30, people["resident"], reason="کتاب قصه"
+    )
     sign_in(client, people["resident"].phone)
     answer = client.get("/time/statement.pdf")
     assert answer.status_code == 200 and answer.mimetype == "application/pdf"
@@ -234,11 +237,11 @@ def test_the_statement_pdf_has_the_persian_lines_in_order_and_its_own_font(clien
 
 def test_only_the_account_holder_sees_their_history(client, people, places):
     _post, response = accepted_help(people, places)
-    models.confirm_help(response, people["resident"], minutes=60)
+    board.confirm_help(response, people["resident"], minutes=60)
     sign_in(client, people["charity_staff"].phone)
     html = check_page(client.get("/time/"))
     assert "کاربر volunteer" not in html and "کاربر resident" not in html
-    account = models.member_account(people["resident"])
+    account = timebank.member_account(people["resident"])
     for path in ("/time/center", f"/time/accounts/{account.id}"):
         assert client.get(path).status_code == 403
 
@@ -256,9 +259,9 @@ def test_center_staff_look_after_their_own_members_only(client, people, places):
     assert submit(client, page, f"{page}/center", {"center": str(center.id)}).status_code == 302
     assert models.User.get_by_id(staff.id).work_center_id == center.id
     assert submit(client, page, f"{page}/center", {"center": "99999"}).status_code == 400
-    resident = models.member_account(people["resident"])
-    outsider = models.create_user("09120000200", "ساکن بازار", "2580", neighborhood=places["Bazaar"])
-    far_account = models.member_account(outsider)
+    resident = timebank.member_account(people["resident"])
+    outsider = accounts.create_user("09120000200", "ساکن بازار", "2580", neighborhood=places["Bazaar"])
+    far_account = timebank.member_account(outsider)
     sign_in(client, staff.phone)
     html = check_page(client.get("/time/center"))
     assert "کاربر resident" in html and "ساکن بازار" not in html
@@ -282,8 +285,8 @@ def test_a_mistake_is_corrected_by_a_transfer_back_once(client, people, places):
     staff = people["center_staff"]
     staff.work_center = make_center(places)
     staff.save()
-    resident = models.member_account(people["resident"])
-    wrong = models.transfer(resident, models.member_account(people["volunteer"]), 300, people["resident"])
+    resident = timebank.member_account(people["resident"])
+    wrong = timebank.transfer(resident, timebank.member_account(people["volunteer"]), 300, people["resident"])
     sign_in(client, people["resident"].phone)
     assert submit(client, "/time/", f"/time/transfers/{wrong.id}/reverse", {}).status_code == 403
     sign_in(client, staff.phone)
@@ -299,15 +302,15 @@ def test_a_mistake_is_corrected_by_a_transfer_back_once(client, people, places):
     )
     assert models.TimeTransfer.select().count() == 2
     assert balance(people["resident"]) == 0 and balance(people["volunteer"]) == 0
-    with pytest.raises(models.TransferError):
-        models.reverse_transfer(back, staff, "")
+    with pytest.raises(timebank.TransferError):
+        timebank.reverse_transfer(back, staff, "")
     ledger_is_sound()
 
 
 def test_the_ledger_check_finds_a_balance_that_drifted(db, people):
-    account = models.member_account(people["resident"])
+    account = timebank.member_account(people["resident"])
     models.TimeAccount.update(balance=5).where(models.TimeAccount.id == account.id).execute()
-    assert models.verify_ledger() == ([account.id], 5)
+    assert timebank.verify_ledger() == ([account.id], 5)
 
 
 def test_center_staff_thank_a_volunteer_with_the_centers_hours(client, people, places):
@@ -324,7 +327,7 @@ def test_center_staff_thank_a_volunteer_with_the_centers_hours(client, people, p
         "form_key": form_key(html),
     }
     assert submit(client, "/time/center/send", "/time/center/send", data).status_code == 302
-    center = models.center_account(staff.work_center)
+    center = timebank.center_account(staff.work_center)
     assert center.balance == -120 and balance(people["volunteer"]) == 120
     sign_in(client, people["volunteer"].phone)
     assert client.get("/time/center/send").status_code == 403
@@ -335,8 +338,8 @@ def test_a_floor_above_what_a_member_owes_is_refused(client, people, places):
     staff = people["center_staff"]
     staff.work_center = make_center(places)
     staff.save()
-    resident = models.member_account(people["resident"])
-    models.transfer(resident, models.member_account(people["volunteer"]), 300, people["resident"])
+    resident = timebank.member_account(people["resident"])
+    timebank.transfer(resident, timebank.member_account(people["volunteer"]), 300, people["resident"])
     sign_in(client, staff.phone)
     page = f"/time/accounts/{resident.id}"
     html = check_page(submit(client, page, f"{page}/floor", {"floor": "2"}), status=422)
@@ -354,8 +357,8 @@ def test_an_empty_pool_says_so_when_it_cannot_pay(client, people, places):
         on_behalf_name="آقای کاظمی",
         on_behalf_contact="مرکز تجریش",
     )
-    answer = models.respond_to_post(filed, people["volunteer"])
-    models.accept_response(answer, staff)
+    answer = board.respond_to_post(filed, people["volunteer"])
+    board.accept_response(answer, staff)
     sign_in(client, staff.phone)
     reply = confirm(client, models.HelpResponse.get_by_id(answer.id), minutes="60")
     assert "صندوق محله فقط" in client.get(reply.location).get_data(as_text=True)

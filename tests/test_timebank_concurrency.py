@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 import models
+from hamsayeh.domain import accounts, timebank
 from tests.conftest import CSRF_PATTERN, PIN
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,13 +100,14 @@ class Member:
 
 def members(base, places, count):
     users = [
-        models.create_user(f"0913000{i:04d}", f"همسایه {i}", PIN, neighborhood=places["Tajrish"]) for i in range(count)
+        accounts.create_user(f"0913000{i:04d}", f"همسایه {i}", PIN, neighborhood=places["Tajrish"])
+        for i in range(count)
     ]
     return [Member(base, user) for user in users]
 
 
 def ledger_agrees():
-    wrong, total = models.verify_ledger()
+    wrong, total = timebank.verify_ledger()
     assert wrong == [] and total == 0
     below = models.TimeAccount.select().where(models.TimeAccount.balance < models.TimeAccount.floor).count()
     assert below == 0
@@ -119,8 +121,8 @@ def test_concurrent_spends_never_pass_the_floor(server, places):
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = list(pool.map(lambda _: spender.send(receiver.user, 60, uuid.uuid4().hex), range(2 * floor // 60)))
     assert statuses.count(302) == floor // 60 and statuses.count(422) == floor // 60
-    assert models.member_account(spender.user).balance == -floor
-    assert models.member_account(receiver.user).balance == floor
+    assert timebank.member_account(spender.user).balance == -floor
+    assert timebank.member_account(receiver.user).balance == floor
     ledger_agrees()
 
 

@@ -3,6 +3,7 @@
 import datetime
 
 import models
+from hamsayeh.domain import accounts, board, volunteers
 from tests.conftest import sign_in, submit
 from tests.pages import check_page
 from tests.test_board import make_post
@@ -16,8 +17,8 @@ def activity(slug):
 
 
 def volunteer(name, phone, neighborhood, slugs=("errands",), reach="district", weekdays=ALL_DAYS, slots=7, **fields):
-    user = models.create_user(phone, name, "2580", roles=("resident",), neighborhood=neighborhood)
-    return models.save_volunteer(
+    user = accounts.create_user(phone, name, "2580", roles=("resident",), neighborhood=neighborhood)
+    return volunteers.save_volunteer(
         user, neighborhood, [activity(s) for s in slugs], weekdays=weekdays, time_slots=slots, reach=reach, **fields
     )
 
@@ -72,13 +73,13 @@ def test_needs_that_fit_me_follow_reach_and_activity(client, people, places):
     make_post(people["resident"], places["Bazaar"], "خرید در منطقهٔ دیگری از شهر")
     make_post(people["resident"], places["Niavaran"], "تعمیر در نیاوران برای شیر آب", activity_type=activity("repairs"))
     make_post(people["resident"], places["Niavaran"], "پیشنهاد خرید برای همسایه‌ها", kind="offer")
-    assert [p.id for p in models.needs_for(me)] == [in_district.id]
+    assert [p.id for p in volunteers.needs_for(me)] == [in_district.id]
     me.reach = "neighborhood"
     me.save()
-    assert list(models.needs_for(me)) == []
+    assert list(volunteers.needs_for(me)) == []
     me.reach = "city"
     me.save()
-    assert len(list(models.needs_for(me))) == 2
+    assert len(list(volunteers.needs_for(me))) == 2
     sign_in(client, me.user.phone)
     html = check_page(client.get("/volunteer/needs"))
     assert "خرید نان" in html
@@ -102,8 +103,8 @@ def test_matching_ranks_by_place_availability_skill_and_load(people, places):
     paused.save()
     for number in range(2):
         other = make_post(people["resident"], places["Tajrish"], f"کار دیگری شمارهٔ {number} برای کمک")
-        models.accept_response(models.respond_to_post(other, busy.user), people["resident"])
-    names = [m.user.name for m in models.match_volunteers(post)]
+        board.accept_response(board.respond_to_post(other, busy.user), people["resident"])
+    names = [m.user.name for m in volunteers.match_volunteers(post)]
     assert names[0] == "همسایهٔ تجریش"
     # Being free on the day counts for more than living one street closer.
     assert names.index("همسایهٔ تجریش") < names.index("همسایهٔ نیاوران") < names.index("نه جمعه")
@@ -142,5 +143,5 @@ def test_inviting_someone_who_is_not_a_match_does_nothing(client, people, places
 
 
 def test_city_of_a_neighborhood(places):
-    assert models.city_of(places["Tajrish"]).kind == "city"
-    assert models.city_of(places["Tajrish"]).id == models.city_of(places["Bazaar"]).id
+    assert volunteers.city_of(places["Tajrish"]).kind == "city"
+    assert volunteers.city_of(places["Tajrish"]).id == volunteers.city_of(places["Bazaar"]).id

@@ -3,6 +3,7 @@
 import pytest
 
 import models
+from hamsayeh.domain import volunteers
 
 pytestmark = pytest.mark.browser
 
@@ -103,7 +104,7 @@ def test_the_whole_path_from_a_need_to_thanks(request, javascript, people, place
     resident, helper, facilitator = people["resident"], people["volunteer"], people["facilitator"]
     resident_phone, helper_phone = "۰۹۱۲۰۰۰۰۰۰۱", "۰۹۱۲۰۰۰۰۰۰۲"
     errands = models.ActivityType.get(models.ActivityType.slug == "errands")
-    models.save_volunteer(helper, places["Niavaran"], [errands], weekdays=127, time_slots=7, reach="district")
+    volunteers.save_volunteer(helper, places["Niavaran"], [errands], weekdays=127, time_slots=7, reach="district")
 
     site.sign_in(resident.phone)
     site.visit("/board/new?kind=request")

@@ -5,6 +5,7 @@ import jdatetime
 import pytest
 
 import models
+from hamsayeh.domain import accounts, volunteers
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_board import switch_to
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.browser
 def test_staff_add_a_program_neighbors_sign_up_and_the_flyer_prints(site_without_js, people, places):
     site = site_without_js
     center = models.Center.create(area=places["Tajrish"], name="مرکز مثبت زندگی تجریش", address="میدان تجریش")
-    models.set_work_center(people["center_staff"], center, people["admin"])
+    accounts.set_work_center(people["center_staff"], center, people["admin"])
 
     site.sign_in(people["center_staff"].phone)
     site.visit(f"/areas/{places['Tajrish'].id}")
@@ -49,8 +50,10 @@ def test_staff_add_a_program_neighbors_sign_up_and_the_flyer_prints(site_without
 def test_the_cards_and_kiosk_pages_of_a_center(site_without_js, people, places):
     site = site_without_js
     center = models.Center.create(area=places["Tajrish"], name="مرکز مثبت زندگی تجریش")
-    models.set_work_center(people["center_staff"], center, people["admin"])
-    models.save_volunteer(people["volunteer"], places["Tajrish"], [models.ActivityType.get()], weekdays=1, time_slots=1)
+    accounts.set_work_center(people["center_staff"], center, people["admin"])
+    volunteers.save_volunteer(
+        people["volunteer"], places["Tajrish"], [models.ActivityType.get()], weekdays=1, time_slots=1
+    )
     site.sign_in(people["center_staff"].phone)
     site.visit(f"/centers/{center.id}")
     site.follow(f"/centers/{center.id}/cards")

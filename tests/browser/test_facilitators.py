@@ -2,7 +2,7 @@
 
 import pytest
 
-import models
+from hamsayeh.domain import facilitators
 from tests.browser.test_board import switch_to
 
 pytestmark = pytest.mark.browser
@@ -19,7 +19,7 @@ def test_headquarters_assigns_and_the_neighborhood_shows_its_facilitator(site_wi
     with site.page.expect_navigation():
         site.page.click("form:has(#f-neighborhood) button[type=submit]")
     site.check()
-    assert models.facilitates(facilitator, places["Bazaar"].id)
+    assert facilitators.facilitates(facilitator, places["Bazaar"].id)
     switch_to(site, facilitator.phone)
     site.visit("/facilitators/me")
     site.fill("contact", "مرکز بازار، صبح‌ها")

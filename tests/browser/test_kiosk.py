@@ -6,6 +6,7 @@ import time
 import pytest
 
 import models
+from hamsayeh.domain import accounts
 from tests.test_board import make_post
 
 pytestmark = pytest.mark.browser
@@ -21,7 +22,7 @@ def short_idle(app):
 def test_an_idle_kiosk_forgets_the_person_and_refuses_staff_pages(site_without_js, people, places, short_idle):
     site = site_without_js
     center = models.Center.create(area=places["Tajrish"], name="مرکز مثبت زندگی تجریش")
-    models.set_work_center(people["center_staff"], center, people["admin"])
+    accounts.set_work_center(people["center_staff"], center, people["admin"])
     post = make_post(people["resident"], places["Tajrish"], "کمک برای بردن کیسهٔ برنج به خانه")
 
     site.sign_in(people["center_staff"].phone)

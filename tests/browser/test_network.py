@@ -5,6 +5,7 @@ a problem raised and answered, and headquarters' counts with a coverage gap."""
 import pytest
 
 import models
+from hamsayeh.domain import accounts
 from tests.browser.test_board import switch_to
 
 pytestmark = pytest.mark.browser
@@ -19,7 +20,7 @@ def click(site, selector):
 def test_the_facilitators_network_from_record_to_headquarters(site_without_js, people, places):
     site = site_without_js
     tajrish, district = places["Tajrish"], places["District 1"]
-    neighbors = [models.create_user(f"0912777000{i}", f"همسایه {i}", "2580", neighborhood=tajrish) for i in range(2)]
+    neighbors = [accounts.create_user(f"0912777000{i}", f"همسایه {i}", "2580", neighborhood=tajrish) for i in range(2)]
 
     # A facilitator records a need, an asset and a lesson for their neighborhood.
     site.sign_in(people["facilitator"].phone)

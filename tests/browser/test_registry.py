@@ -4,7 +4,7 @@
 import pytest
 
 import models
-from hamsayeh import demo
+from hamsayeh.domain import demo
 from tests.browser.test_board import switch_to
 from tests.conftest import REGISTRY_KEY
 

@@ -6,6 +6,7 @@ control has a Persian name and a target of at least 44 px."""
 import pytest
 
 import models
+from hamsayeh.domain import accounts, acting, timebank
 
 pytestmark = pytest.mark.browser
 
@@ -92,8 +93,8 @@ def test_a_guest_listens_and_asks_to_be_called_back(site, people, places):
 def test_a_relative_acts_for_a_senior_and_stops(site_without_js, people, places):
     site = site_without_js
     senior = people["resident"]
-    son = models.create_user("09120000400", "پسر خانم", "2580", neighborhood=places["Niavaran"])
-    models.add_trusted_helper(senior, son)
+    son = accounts.create_user("09120000400", "پسر خانم", "2580", neighborhood=places["Niavaran"])
+    acting.add_trusted_helper(senior, son)
     site.sign_in(son.phone)
     site.visit("/account/")  # a full page: checked by the Site object (AA), not for AAA targets
     site.submit(f"/account/act/{senior.id}")
@@ -113,7 +114,7 @@ def test_the_desk_gives_a_new_pin_and_a_neighbor_signs_up_to_help(site_without_j
     site.submit(f"/desk/{resident.id}/pin")
     assert "رمز تازه" in site.text()
     site.page.context.clear_cookies()
-    models.change_pin(models.User.get_by_id(resident.id), "2580")
+    accounts.change_pin(models.User.get_by_id(resident.id), "2580")
     site.sign_in(resident.phone)
     site.visit("/simple/help-out/days?type=food")
     check(site)
@@ -133,4 +134,4 @@ def test_center_staff_send_the_centers_hours(site, people, places):
     site.fill("minutes", "۶۰")
     site.fill("reason", "سپاس برای برنامهٔ کتاب‌خوانی")
     site.submit("/time/center/send")
-    assert models.member_account(people["volunteer"]).balance == 60
+    assert timebank.member_account(people["volunteer"]).balance == 60

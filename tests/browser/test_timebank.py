@@ -3,6 +3,7 @@
 import pytest
 
 import models
+from hamsayeh.domain import board, timebank
 from tests.browser.test_board import switch_to
 
 pytestmark = pytest.mark.browser
@@ -15,8 +16,8 @@ def test_hours_of_a_finished_help_then_sent_by_hand_and_given_to_the_pool(reques
     site = request.getfixturevalue("site" if javascript else "site_without_js")
     resident, helper = people["resident"], people["volunteer"]
     post = make_post(resident, places["Tajrish"], "همراهی تا درمانگاه برای واکسن", estimate_minutes=120)
-    response = models.respond_to_post(post, helper)
-    models.accept_response(response, resident)
+    response = board.respond_to_post(post, helper)
+    board.accept_response(response, resident)
 
     site.sign_in(resident.phone)
     site.visit(f"/board/posts/{post.id}")
@@ -56,8 +57,10 @@ def test_center_staff_lower_a_seniors_floor_and_correct_a_mistake(site, people, 
     staff, senior = people["center_staff"], people["resident"]
     staff.work_center = models.Center.create(area=places["District 1"], name="مرکز مثبت زندگی تجریش")
     staff.save()
-    account = models.member_account(senior)
-    mistake = models.transfer(account, models.member_account(people["volunteer"]), 300, senior, reason="اشتباه تایپی")
+    account = timebank.member_account(senior)
+    mistake = timebank.transfer(
+        account, timebank.member_account(people["volunteer"]), 300, senior, reason="اشتباه تایپی"
+    )
     site.sign_in(staff.phone)
     site.page.click("header a[href='/time/center']")
     site.page.wait_for_load_state("load")
@@ -68,5 +71,5 @@ def test_center_staff_lower_a_seniors_floor_and_correct_a_mistake(site, people, 
     site.submit(f"/time/accounts/{account.id}/floor")
     assert models.TimeAccount.get_by_id(account.id).floor == -30 * 60
     site.submit(f"/time/transfers/{mistake.id}/reverse")
-    assert models.member_account(senior).balance == 0
+    assert timebank.member_account(senior).balance == 0
     site.screenshot("timebank-staff-fa")

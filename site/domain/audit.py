@@ -1,0 +1,48 @@
+"""The audit log (ASVS V16.3, V16.4.2): append-only and hash-chained."""
+
+import hmac
+
+from peewee import SqliteDatabase
+
+from models import GENESIS_HASH, AuditEntry, db, utcnow, write_transaction
+
+
+def lock_audit():
+    """Hold the audit chain until the transaction ends (SQLite's write lock
+    already does): two entries never share a predecessor, and a count of
+    entries read under it cannot change before the next one is written."""
+    if not isinstance(db.obj, SqliteDatabase):
+        db.execute_sql("SELECT pg_advisory_xact_lock(7243001)")
+
+
+def record_audit(action, actor=None, subject="", detail=""):
+    """Append to the audit chain; call inside the write transaction it records."""
+    lock_audit()
+    last = AuditEntry.select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).first()
+    entry = AuditEntry(
+        actor=actor,
+        action=action,
+        subject=subject,
+        detail=detail,
+        previous_hash=last.entry_hash if last else GENESIS_HASH,
+    )
+    entry.at = utcnow()
+    entry.entry_hash = entry.digest()
+    AuditEntry.insert(**entry.__data__).execute()
+
+
+def audit(action, actor=None, subject="", detail=""):
+    """An audit entry in a transaction of its own: a sensitive read, or an
+    action whose other writes are already done."""
+    with write_transaction():
+        record_audit(action, actor=actor, subject=subject, detail=detail)
+
+
+def verify_audit_chain():
+    """The id of the first entry that does not fit the chain, or None."""
+    previous = GENESIS_HASH
+    for entry in AuditEntry.select().order_by(AuditEntry.id).iterator():
+        if entry.previous_hash != previous or not hmac.compare_digest(entry.digest(), entry.entry_hash):
+            return entry.id
+        previous = entry.entry_hash
+    return None

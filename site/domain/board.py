@@ -1,0 +1,128 @@
+"""The neighborhood board: help requests and offers, answers and their states."""
+
+from peewee import IntegrityError
+
+from hamsayeh.domain import inbox, timebank
+from models import HelpPost, HelpResponse, PostEvent, PostReport, utcnow, write_transaction
+
+
+class StateError(Exception):
+    """The action does not fit the post's or the answer's state any more."""
+
+
+def respond_to_post(post, responder, message=""):
+    """Offer to help (or answer an offer). A second answer from the same member
+    returns the first."""
+    if responder.id == post.author_id:
+        raise StateError("own_post")
+    try:
+        with write_transaction():
+            if HelpPost.get_by_id(post.id).status not in ("open", "matched"):
+                raise StateError("closed")
+            response = HelpResponse.create(post=post, responder=responder, message=message)
+            PostEvent.create(post=post, actor=responder, action="responded")
+            inbox.notify(post.author_id, "response", post, responder)
+        return response
+    except IntegrityError:
+        return HelpResponse.get(HelpResponse.post == post, HelpResponse.responder == responder)
+
+
+def _move_response(response, actor, from_statuses, to_status, event, notify_user, **extra):
+    """Change the answer's state only if it is still in one of `from_statuses`."""
+    with write_transaction():
+        changed = (
+            HelpResponse.update(status=to_status, updated_at=utcnow(), **extra)
+            .where(HelpResponse.id == response.id, HelpResponse.status.in_(from_statuses))
+            .execute()
+        )
+        if not changed:
+            raise StateError(to_status)
+        post = response.post
+        PostEvent.create(post=post, actor=actor, action=event, detail=f"response:{response.id}")
+        inbox.notify(notify_user, to_status, post, actor)
+        accepted = post.accepted_responses()
+        if to_status == "confirmed" and not accepted.where(HelpResponse.status != "confirmed").exists():
+            new_status = "done"
+        elif accepted.exists():
+            new_status = "matched"
+        else:
+            new_status = "open"
+        HelpPost.update(status=new_status, updated_at=utcnow()).where(
+            HelpPost.id == post.id, HelpPost.status != "cancelled"
+        ).execute()
+
+
+def accept_response(response, actor):
+    _move_response(response, actor, ("offered",), "accepted", "accepted", response.responder_id)
+
+
+def decline_response(response, actor):
+    _move_response(response, actor, ("offered",), "declined", "declined", response.responder_id)
+
+
+def withdraw_response(response, actor):
+    _move_response(response, actor, ("offered", "accepted"), "withdrawn", "withdrawn", response.post.author_id)
+
+
+def mark_done(response, actor):
+    other = response.post.author_id if actor.id == response.responder_id else response.responder_id
+    _move_response(response, actor, ("accepted",), "done", "marked_done", other)
+
+
+def confirm_help(response, actor, thank_you="", minutes=0):
+    """Confirm the help and pay the helper `minutes` (none: a gift), all or
+    nothing: when the payment cannot be made, the help stays unconfirmed."""
+    helper = response.post.helper(response)
+    accounts = timebank.help_accounts(response) if minutes else None
+    with write_transaction():
+        _move_response(response, actor, ("accepted", "done"), "confirmed", "confirmed", helper, thank_you=thank_you)
+        if minutes:
+            timebank.pay_for_help(response, minutes, actor, *accounts)
+
+
+def create_post(author, form_key, **fields):
+    """The new post, or the one this same form already created (double submit);
+    None when the form key belongs to someone else's post."""
+    try:
+        with write_transaction():
+            post = HelpPost.create(author=author, form_key=form_key, **fields)
+            PostEvent.create(post=post, actor=author, action="created")
+        return post
+    except IntegrityError:
+        existing = HelpPost.get_or_none(HelpPost.form_key == form_key)
+        return existing if existing is not None and existing.author_id == author.id else None
+
+
+def cancel_post(post, actor):
+    with write_transaction():
+        changed = (
+            HelpPost.update(status="cancelled", updated_at=utcnow())
+            .where(HelpPost.id == post.id, HelpPost.status.in_(("open", "matched")))
+            .execute()
+        )
+        if changed:
+            PostEvent.create(post=post, actor=actor, action="cancelled")
+    return bool(changed)
+
+
+def reopen_post(post, actor):
+    with write_transaction():
+        changed = (
+            HelpPost.update(status="open", updated_at=utcnow())
+            .where(HelpPost.id == post.id, HelpPost.status == "cancelled")
+            .execute()
+        )
+        if changed:
+            PostEvent.create(post=post, actor=actor, action="reopened")
+    return bool(changed)
+
+
+def report_post(post, reporter, reason):
+    """True when this is the member's first report of the post."""
+    try:
+        with write_transaction():
+            PostReport.create(post=post, reporter=reporter, reason=reason)
+            PostEvent.create(post=post, actor=reporter, action="reported")
+    except IntegrityError:
+        return False
+    return True

@@ -1,0 +1,79 @@
+"""Administrators keep the list of activity types: rename, reorder, retire
+or add one. A retired type stays on old posts but is offered no more."""
+
+import re
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+import models
+from hamsayeh import persian
+from hamsayeh.domain import audit
+from hamsayeh.web import auth
+from hamsayeh.web.forms import Form
+
+bp = Blueprint("activity_types", __name__, url_prefix="/admin/activity-types")
+
+NAME_MAX = 80
+
+
+def page(form, editing=None, status=200):
+    """The list with one form per type, and the form that adds one."""
+    types = models.ActivityType.select().order_by(models.ActivityType.position, models.ActivityType.id)
+    new_form = form if editing is None else Form()
+    return render_template(
+        "activity_types/index.html", types=types, form=form, new_form=new_form, editing=editing
+    ), status
+
+
+def validate(form):
+    name = form.required("name", _l("Write the Persian name."))
+    if len(name) > NAME_MAX or len(form["name_en"]) > NAME_MAX:
+        form.error("name", _l("A name can be at most %(count)s letters.", count=NAME_MAX))
+    position = form["position"] or "0"
+    if not re.fullmatch(r"\d{1,3}", position):
+        form.error("position", _l("Write the place in the list as a number from 0 to 999."))
+    return {"name": name, "name_en": form["name_en"], "position": persian.whole_number(position, 10000) or 0}
+
+
+@bp.get("/")
+@auth.requires_role("admin")
+def index():
+    return page(Form())
+
+
+@bp.post("/")
+@auth.requires_role("admin")
+def create():
+    form = Form(request.form)
+    fields = validate(form)
+    slug = form["slug"].lower()
+    if not re.fullmatch(r"[a-z][a-z0-9_]{1,39}", slug):
+        form.error("slug", _l("Write a short English key of 2 to 40 letters, digits or _, like home_care."))
+    elif models.ActivityType.get_or_none(models.ActivityType.slug == slug):
+        form.error("slug", _l("This key is taken. Choose another."))
+    if not form.ok:
+        return page(form, status=422)
+    with models.write_transaction():
+        models.ActivityType.create(slug=slug, **fields)
+        audit.record_audit("activity_type.created", actor=g.user, subject=f"activity_type:{slug}")
+    flash(_("The kind of help “%(name)s” is added.", name=fields["name"]))
+    return redirect(url_for("activity_types.index"))
+
+
+@bp.post("/<int:type_id>")
+@auth.requires_role("admin")
+def update(type_id):
+    item = models.ActivityType.get_or_none(models.ActivityType.id == type_id) or abort(404)
+    form = Form(request.form)
+    fields = validate(form)
+    if not form.ok:
+        return page(form, editing=item.id, status=422)
+    with models.write_transaction():
+        models.ActivityType.update(is_active=form["is_active"] == "1", **fields).where(
+            models.ActivityType.id == item.id
+        ).execute()
+        audit.record_audit("activity_type.changed", actor=g.user, subject=f"activity_type:{item.slug}")
+    flash(_("The kind of help “%(name)s” is saved.", name=fields["name"]))
+    return redirect(url_for("activity_types.index"))

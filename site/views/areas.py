@@ -1,0 +1,60 @@
+"""Finding one's neighborhood: walk the tree from the province down, or type
+part of a name."""
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+import models
+from hamsayeh import persian
+from hamsayeh.domain import accounts, facilitators
+from hamsayeh.web import auth
+
+bp = Blueprint("areas", __name__, url_prefix="/areas")
+
+KIND_LABELS = {
+    "province": _l("Province"),
+    "county": _l("County"),
+    "city": _l("City"),
+    "district": _l("District"),
+    "neighborhood": _l("Neighborhood"),
+}
+QUERY_MAX = 60
+
+
+@bp.get("/")
+def index():
+    query = persian.normalize(request.args.get("q", ""))[:QUERY_MAX]
+    results = list(models.Area.search(persian.fold(query))) if query else []
+    return render_template(
+        "areas/index.html",
+        query=query,
+        results=results,
+        provinces=models.Area.roots(),
+        kind_labels=KIND_LABELS,
+    )
+
+
+@bp.get("/<int:area_id>")
+def show(area_id):
+    area = models.Area.get_or_none(models.Area.id == area_id) or abort(404)
+    return render_template(
+        "areas/show.html",
+        area=area,
+        ancestors=area.ancestors(),
+        children=area.sorted_children(),
+        centers=models.Center.within(area).limit(20),
+        facilitators=list(facilitators.facilitators_of(area)) if area.is_neighborhood else [],
+        kind_labels=KIND_LABELS,
+    )
+
+
+@bp.post("/<int:area_id>/choose")
+def choose(area_id):
+    area = models.Area.get_or_none(models.Area.id == area_id, models.Area.kind == "neighborhood") or abort(404)
+    flash(_("%(name)s is now your neighborhood.", name=area.name))
+    response = redirect(url_for("main.home"))
+    if g.user is not None:
+        accounts.update_profile(g.user, neighborhood=area)
+        return response
+    return auth.remember_cookie(response, auth.GUEST_NEIGHBORHOOD_COOKIE, str(area.id))

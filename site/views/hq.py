@@ -1,0 +1,85 @@
+"""Headquarters' view of an area: open needs, assets, volunteers by activity
+type, ideas by state and age, and the neighborhoods no facilitator covers, as
+server-drawn charts and tables with a CSV of the same counts. Counts only:
+nothing here names a person."""
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+import models
+from hamsayeh import persian
+from hamsayeh.domain import network
+from hamsayeh.views import ideas
+from hamsayeh.web import auth
+from hamsayeh.web.templating import local_name
+
+bp = Blueprint("hq", __name__, url_prefix="/hq")
+
+SECTIONS = (
+    ("needs", _l("Open needs on the board, by kind of activity")),
+    ("need_stories", _l("Needs in the facilitators' stories")),
+    ("assets", _l("Assets in the facilitators' stories")),
+    ("volunteers", _l("Volunteers, by kind of activity")),
+)
+AGE_LABELS = (_l("Under a month"), _l("One to three months"), _l("Older"))
+
+
+def kind_label(kind):
+    return local_name(kind) if kind is not None else _("Kind not given")
+
+
+def area_from_args():
+    area_id = persian.whole_number(request.args.get("area", ""))
+    if area_id is None:
+        return None
+    return models.Area.get_or_none(models.Area.id == area_id) or abort(404)
+
+
+@bp.get("/")
+@auth.requires_role("admin")
+def overview():
+    area = area_from_args()
+    counts = network.area_overview(area)
+    charts = [(name, title, [(kind_label(kind), count) for kind, count in counts[name]]) for name, title in SECTIONS]
+    return render_template(
+        "hq/overview.html",
+        area=area,
+        ancestors=area.ancestors() if area else [],
+        children=list(area.sorted_children() if area else models.Area.roots()),
+        charts=charts,
+        ideas=[(ideas.STATUS_LABELS[status], ages) for status, ages in counts["ideas"]],
+        idea_totals=[(ideas.STATUS_LABELS[status], sum(ages)) for status, ages in counts["ideas"]],
+        age_labels=AGE_LABELS,
+        counts=counts,
+    )
+
+
+@bp.get("/overview.csv")
+@auth.requires_role("admin")
+def overview_csv():
+    """The same counts as the page, one row each: section, item, count."""
+    area = area_from_args()
+    counts = network.area_overview(area)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Section"), _("Item"), _("Count")])
+    for name, title in SECTIONS:
+        writer.writerows([str(title), kind_label(kind), count] for kind, count in counts[name])
+    for status, ages in counts["ideas"]:
+        writer.writerows(
+            [_("Ideas"), f"{ideas.STATUS_LABELS[status]}: {age}", count]
+            for age, count in zip(AGE_LABELS, ages, strict=True)
+        )
+    writer.writerow([_("Coverage"), _("Neighborhoods"), counts["neighborhoods"]])
+    writer.writerow([_("Coverage"), _("Neighborhoods without a facilitator"), counts["uncovered"]])
+    name = f"hamsayeh-area-{area.id}.csv" if area else "hamsayeh-all.csv"
+    # A byte-order mark, so that spreadsheet programs read the Persian right.
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

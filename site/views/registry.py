@@ -1,0 +1,501 @@
+"""The county's shared registry (Samoon): staff of an assembly's member
+organizations record the people they serve and the services given, and
+before giving aid ask what the whole assembly gave the person lately, so that
+aid is not given twice in parallel while the shy needy get nothing.
+
+National codes are never stored, shown or logged: the registry keeps a keyed
+hash to match and the last four digits to show. Only active staff of an
+assembly member reach these pages; nothing here is cached by the browser."""
+
+import csv
+import datetime
+import io
+import re
+
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+import models
+from hamsayeh import persian
+from hamsayeh.domain import audit, registry
+from hamsayeh.web import imports
+from hamsayeh.web.forms import Form, new_key
+from hamsayeh.web.templating import digits
+
+bp = Blueprint("registry", __name__, url_prefix="/registry")
+
+ID_KIND_LABELS = {"national": _l("Iranian national code"), "foreign": _l("Foreign national's number")}
+CATEGORY_LABELS = {
+    "food": _l("Food"),
+    "cash": _l("Cash"),
+    "medical": _l("Medical"),
+    "education": _l("Education"),
+    "shelter": _l("Shelter"),
+    "clothing": _l("Clothing"),
+    "housing": _l("Housing and rent"),
+    "other": _l("Other"),
+}
+REASONS = {
+    "new_aid": _l("Before giving new aid"),
+    "intake": _l("A first visit at our desk"),
+    "review": _l("Reviewing a family's file"),
+}
+MONTH_CHOICES = (3, 6, 12, 24)
+# Inquiries per staff member an hour: enough for a busy desk, too few to walk
+# through the county's national codes.
+INQUIRIES_PER_HOUR = 60
+NOTE_MAX, HOUSEHOLD_TEXT_MAX, AMOUNT_MAX = 300, 1000, 10**13
+FOREIGN_PATTERN = re.compile(r"^\d{12}$")
+# A need filed for someone that nobody took in this many days shows in the report.
+WAITING_DAYS = 14
+
+
+@bp.before_request
+def registry_staff_only():
+    if g.user is None:
+        return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
+    g.organizations = list(registry.registry_organizations(g.user))
+    if not g.organizations:
+        abort(403)
+    if not current_app.config["REGISTRY_KEY"]:
+        abort(503)
+    return None
+
+
+@bp.after_request
+def never_cached(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def chosen_organization(form):
+    """The organization the staff member works for in this request (a choice
+    only for those who work for several)."""
+    wanted = form["org"]
+    return next((org for org in g.organizations if str(org.id) == wanted), g.organizations[0])
+
+
+def read_identifier(form):
+    """(kind, number) from the form, typed with any digits, spaces or dashes;
+    a message beside the field when it cannot be a real one."""
+    kind = form["id_kind"] if form["id_kind"] in ID_KIND_LABELS else "national"
+    number = re.sub(r"[\s\-_.]", "", form["number"])
+    if not number:
+        form.error("number", _l("Enter the national code."))
+        return kind, None
+    if not number.isdigit():
+        form.error("number", _l("Use digits only."))
+        return kind, None
+    if kind == "national":
+        # Codes are often written without their leading zeros.
+        number = number.zfill(10) if 8 <= len(number) < 10 else number
+        if len(number) != 10:
+            form.error("number", _l("A national code has 10 digits."))
+            return kind, None
+        if not persian.is_valid_national_code(number):
+            form.error("number", _l("This national code is not valid: its check digit does not match. Check it again."))
+            return kind, None
+    elif not FOREIGN_PATTERN.match(number):
+        form.error("number", _l("A foreign national's number has 12 digits."))
+        return kind, None
+    return kind, number
+
+
+def key():
+    return current_app.config["REGISTRY_KEY"]
+
+
+def too_many(render, form):
+    """The page again, with the hourly limit's message and without the number."""
+    form.data["number"] = ""
+    form.errors.clear()
+    form.error("number", _l("You have asked many times in the last hour. Wait a little and ask again."))
+    return render(form, 429)
+
+
+def county_places(organization):
+    """The county's cities and neighborhoods, as (id, "city › neighborhood")."""
+    county = organization.assembly.county
+    places = list(
+        models.Area.select()
+        .where(models.Area.path.startswith(county.path), models.Area.id != county.id)
+        .order_by(models.Area.path)
+        .limit(300)
+    )
+    names = {place.id: place.name for place in places}
+    return [
+        (str(place.id), " › ".join(names[int(i)] for i in place.path.strip("/").split("/") if int(i) in names))
+        for place in places
+    ]
+
+
+def page_options():
+    return {
+        "id_kinds": ID_KIND_LABELS,
+        "categories": CATEGORY_LABELS,
+        "reasons": REASONS,
+        "month_choices": MONTH_CHOICES,
+        "organizations": g.organizations,
+    }
+
+
+@bp.get("/")
+def index():
+    return render_index(Form(months="6", reason="new_aid"))
+
+
+def render_index(form, status=200):
+    organization = chosen_organization(form)
+    recent = (
+        models.BeneficiaryRecord.select(models.BeneficiaryRecord, models.Beneficiary)
+        .join(models.Beneficiary)
+        .where(models.BeneficiaryRecord.organization == organization)
+        .order_by(models.BeneficiaryRecord.created_at.desc())
+        .limit(20)
+    )
+    return (
+        render_template(
+            "registry/index.html", form=form, organization=organization, recent=list(recent), **page_options()
+        ),
+        status,
+    )
+
+
+@bp.post("/inquiry")
+def inquiry():
+    form = Form(request.form)
+    organization = chosen_organization(form)
+    kind, number = read_identifier(form)
+    if form["reason"] not in REASONS:
+        form.error("reason", _l("Choose why you ask."))
+    months = persian.whole_number(form["months"])
+    months = months if months in MONTH_CHOICES else None
+    if months is None:
+        form.error("months", _l("Choose how far back to look."))
+    if not form.ok:
+        return render_index(form, 422)
+    try:
+        result = registry.inquire(
+            organization, g.user, key(), kind, number, months, form["reason"], limit=INQUIRIES_PER_HOUR
+        )
+    except registry.RateLimited:
+        return too_many(render_index, form)
+    return render_template(
+        "registry/inquiry.html",
+        result=result,
+        months=months,
+        organization=organization,
+        form=form,
+        **page_options(),
+    )
+
+
+@bp.get("/new")
+def new():
+    return render_new(Form(form_key=new_key(), household_size="1", id_kind="national"))
+
+
+def render_new(form, status=200):
+    places = [("", _("Not known")), *county_places(chosen_organization(form))]
+    return render_template("registry/new.html", form=form, places=places, **page_options()), status
+
+
+@bp.post("/new")
+def create():
+    form = Form(request.form)
+    organization = chosen_organization(form)
+    kind, number = read_identifier(form)
+    name = form.person_name()
+    size = form["household_size"]
+    if not persian.whole_number(size, models.BeneficiaryRecord.HOUSEHOLD_MAX):
+        form.error("household_size", _l("Write how many live in the household, from 1 to 30."))
+    if len(form["household"]) > HOUSEHOLD_TEXT_MAX:
+        form.error("household", _l("Write at most %(count)s letters.", count=HOUSEHOLD_TEXT_MAX))
+    area = None
+    if form["area"]:
+        if form["area"] not in dict(county_places(organization)):
+            form.error("area", _l("Choose a place of the county from the list."))
+        else:
+            area = int(form["area"])
+    if not form.ok:
+        return render_new(form, 422)
+    try:
+        record, created = registry.record_beneficiary(
+            organization,
+            g.user,
+            key(),
+            kind,
+            number,
+            limit=INQUIRIES_PER_HOUR,
+            name=name,
+            household_size=int(size),
+            household=form["household"],
+            area=area,
+            consent_to_share=form["consent"] == "1",
+        )
+    except registry.RateLimited:
+        return too_many(render_new, form)
+    if created:
+        flash(_("The person is in the registry of the assembly."))
+    else:
+        flash(_("Your organization had already recorded this person. Here is the record."))
+    return redirect(url_for("registry.record", record_id=record.id))
+
+
+def own_record_or_404(record_id):
+    """A record of one of the staff member's own organizations; another's
+    record is as if it did not exist."""
+    record = models.BeneficiaryRecord.get_or_none(models.BeneficiaryRecord.id == record_id)
+    if record is None or record.organization_id not in {org.id for org in g.organizations}:
+        abort(404)
+    return record
+
+
+@bp.get("/records/<int:record_id>")
+def record(record_id):
+    return render_record(own_record_or_404(record_id), Form(form_key=new_key(), category="food"))
+
+
+def render_record(record, form, status=200):
+    audit.audit(
+        "registry.viewed",
+        actor=g.user,
+        subject=f"beneficiary:{record.beneficiary_id}",
+        detail=f"org:{record.organization_id}",
+    )
+    services = (
+        models.Service.select()
+        .where(models.Service.beneficiary == record.beneficiary_id)
+        .order_by(models.Service.given_on.desc(), models.Service.id.desc())
+    )
+    own = [item for item in services if item.organization_id == record.organization_id]
+    others = len([item for item in services if item.organization_id != record.organization_id])
+    if not form["given_on"]:
+        form.data["given_on"] = persian.format_jalali_input(datetime.date.today())
+    return (
+        render_template("registry/record.html", record=record, own=own, others=others, form=form, **page_options()),
+        status,
+    )
+
+
+@bp.post("/records/<int:record_id>/services")
+def add_service(record_id):
+    record = own_record_or_404(record_id)
+    form = Form(request.form)
+    if form["category"] not in CATEGORY_LABELS:
+        form.error("category", _l("Choose the kind of service."))
+    given_on = persian.parse_jalali_date(form["given_on"])
+    if given_on is None:
+        form.error("given_on", _l("Write the date like 1405/09/20."))
+    elif given_on > datetime.date.today():
+        form.error("given_on", _l("This date has not come yet."))
+    amount = form["amount"].replace(",", "").replace("٬", "")
+    if amount and persian.whole_number(amount, AMOUNT_MAX) is None:
+        form.error("amount", _l("Write the value in rials as a number, or leave it empty."))
+    if len(form["note"]) > NOTE_MAX:
+        form.error("note", _l("Write at most %(count)s letters.", count=NOTE_MAX))
+    if not form.ok:
+        return render_record(record, form, 422)
+    registry.record_service(
+        record,
+        g.user,
+        form.form_key(),
+        category=form["category"],
+        given_on=given_on,
+        amount=int(amount or 0),
+        note=form["note"],
+    )
+    flash(_("The service is recorded."))
+    return redirect(url_for("registry.record", record_id=record.id))
+
+
+@bp.post("/records/<int:record_id>/consent")
+def consent(record_id):
+    record = own_record_or_404(record_id)
+    given = request.form.get("consent") == "1"
+    with models.write_transaction():
+        models.BeneficiaryRecord.update(consent_to_share=given).where(
+            models.BeneficiaryRecord.id == record.id
+        ).execute()
+        audit.record_audit(
+            "registry.consent_given" if given else "registry.consent_withdrawn",
+            actor=g.user,
+            subject=f"beneficiary:{record.beneficiary_id}",
+            detail=f"org:{record.organization_id}",
+        )
+    flash(_("The consent to share is recorded.") if given else _("The consent to share is withdrawn."))
+    return redirect(url_for("registry.record", record_id=record.id))
+
+
+def report_since(months):
+    return datetime.date.today() - datetime.timedelta(days=round(months * 30.44))
+
+
+def report_months():
+    months = persian.whole_number(request.args.get("months", "6"))
+    return months if months in MONTH_CHOICES else 6
+
+
+def jalali_month(day):
+    value = persian.to_jalali(day)
+    return digits(f"{persian.MONTHS[value.month - 1]} {value.year}")
+
+
+def assembly_report(organization, months):
+    """The assembly's report: counts and pseudonymous references only."""
+    assembly = organization.assembly
+    since = report_since(months)
+    own = {
+        row.beneficiary_id: row.id
+        for row in models.BeneficiaryRecord.select().where(models.BeneficiaryRecord.organization == organization)
+    }
+
+    def ref(person_id):
+        return {"ref": registry.registry_ref(key(), person_id), "record": own.get(person_id)}
+
+    parallel = [
+        {**ref(person), "category": category, "services": services}
+        for person, category, services in registry.parallel_services(assembly, since)
+    ]
+    many = [{**ref(person), "givers": givers} for person, givers in registry.served_by_many(assembly, since)]
+    unserved = registry.unserved(assembly, since)
+    waiting = list(
+        registry.needs_filed_for_someone(assembly.county, models.utcnow() - datetime.timedelta(days=WAITING_DAYS))
+    )
+    by_month = registry.services_by(assembly, since, "month")
+    by_area = registry.services_by(assembly, since, "area")
+    area_names = {area.id: area.name for area in models.Area.select().where(models.Area.id.in_(list(by_area)))}
+    by_category = {}
+    for counts in by_month.values():
+        for category, count in counts.items():
+            by_category[category] = by_category.get(category, 0) + count
+    return {
+        "parallel": parallel,
+        "many": many,
+        "unserved_count": unserved.count(),
+        "unserved": [ref(person.id) for person in unserved.order_by(models.Beneficiary.created_at).limit(50)],
+        "waiting": waiting,
+        "by_month": [(jalali_month(month), counts) for month, counts in sorted(by_month.items())],
+        "by_area": sorted(
+            ((area_names.get(area, _("Not known")), counts) for area, counts in by_area.items()),
+            key=lambda row: -sum(row[1].values()),
+        ),
+        "category_totals": [(CATEGORY_LABELS[c], by_category[c]) for c in CATEGORY_LABELS if c in by_category],
+    }
+
+
+def totals(rows):
+    return [(label, sum(counts.values())) for label, counts in rows]
+
+
+@bp.get("/reports")
+def reports():
+    organization = chosen_organization(Form(request.args))
+    months = report_months()
+    return render_template(
+        "registry/reports.html",
+        organization=organization,
+        months=months,
+        report=assembly_report(organization, months),
+        waiting_days=WAITING_DAYS,
+        totals=totals,
+        **page_options(),
+    )
+
+
+@bp.get("/reports.csv")
+def reports_csv():
+    """The report's counts, one row each: section, item, category, count."""
+    organization = chosen_organization(Form(request.args))
+    months = report_months()
+    report = assembly_report(organization, months)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Section"), _("Item"), _("Kind"), _("Count")])
+    for case in report["parallel"]:
+        writer.writerow([_("Parallel services"), case["ref"], CATEGORY_LABELS[case["category"]], len(case["services"])])
+    for case in report["many"]:
+        writer.writerow([_("Served by many organizations"), case["ref"], "", case["givers"]])
+    writer.writerow([_("Registered with no service"), "", "", report["unserved_count"]])
+    writer.writerow([_("Needs filed for someone that nobody took"), "", "", len(report["waiting"])])
+    for section, rows in ((_("By month"), report["by_month"]), (_("By area"), report["by_area"])):
+        for label, counts in rows:
+            writer.writerows([section, label, CATEGORY_LABELS[category], count] for category, count in counts.items())
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="registry-report-{months}-months.csv"'},
+    )
+
+
+def category_names():
+    """What a list may call each kind of service: its Persian name or its key."""
+    with force_locale("fa"):
+        names = {persian.fold(str(label)): slug for slug, label in CATEGORY_LABELS.items()}
+    return names | {slug: slug for slug in CATEGORY_LABELS}
+
+
+@bp.get("/import")
+def upload():
+    return render_template("registry/import.html", form=Form(), result=None, **page_options())
+
+
+@bp.post("/import")
+def import_list():
+    """Import the good rows of an organization's list and report the bad ones
+    by row number and reason; the same file again adds nothing."""
+    form = Form(request.form)
+    organization = chosen_organization(form)
+    upload = request.files.get("file")
+    data = upload.read() if upload else b""
+    rows = []
+    if not data:
+        form.error("file", _l("Choose a CSV or Excel file."))
+    else:
+        try:
+            rows = imports.read_table(data)
+        except imports.UnreadableFile:
+            form.error("file", _l("This file cannot be read. Save it as CSV (UTF-8) or Excel (XLSX) and try again."))
+    if rows and imports.is_header(rows[0]):
+        rows, first = rows[1:], 2
+    else:
+        first = 1
+    if len(rows) > imports.MAX_ROWS:
+        form.error("file", _l("A list can have at most %(count)s rows. Split it in parts.", count=imports.MAX_ROWS))
+    if form.ok and not rows:
+        form.error("file", _l("The file has no rows."))
+    if not form.ok:
+        return render_template("registry/import.html", form=form, result=None, **page_options()), 422
+    names, today = category_names(), datetime.date.today()
+    result = {"new": 0, "known": 0, "services": 0, "bad": []}
+    good = []
+    # Every row is checked before any is written: a file that breaks halfway writes nothing.
+    for number, row in enumerate(rows, start=first):
+        if not any(str(cell).strip() for cell in row):
+            continue
+        fields, problem = imports.check_row(row, names, today)
+        if problem:
+            result["bad"].append((number, problem))
+        else:
+            good.append(fields)
+    for fields in good:
+        (kind, identifier), service = fields["identifier"], fields["service"]
+        record, created = registry.record_beneficiary(
+            organization, g.user, key(), kind, identifier, name=fields["name"], household_size=fields["household_size"]
+        )
+        result["new" if created else "known"] += 1
+        if service is not None:
+            day, category = service
+            form_key = registry.import_key(key(), organization.id, record.beneficiary_id, day, category)
+            before = models.Service.select().where(models.Service.form_key == form_key).exists()
+            registry.record_service(record, g.user, form_key, category=category, given_on=day, note=_("Imported"))
+            result["services"] += 0 if before else 1
+    audit.audit(
+        "registry.imported",
+        actor=g.user,
+        subject=f"org:{organization.id}",
+        detail=f"new:{result['new']} known:{result['known']} services:{result['services']} bad:{len(result['bad'])}",
+    )
+    return render_template("registry/import.html", form=Form(), result=result, **page_options())
