@@ -47,7 +47,7 @@ def create_app(config=None):
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _secret_key(app)
     app.config.setdefault("REGISTRY_KEY", _registry_key(app))
 
-    models.db.initialize(models.open_database(app.config["DATABASE_URL"]))
+    models.db.initialize(models.open_database(app.config["DATABASE_URL"]))  # noqa: TID251 (the one place that wires it)
     _check_registry_key(app)
     app.before_request(_connect_database)
     app.teardown_appcontext(_close_database)
@@ -101,20 +101,20 @@ def _registry_key(app):
 def _check_registry_key(app):
     """Stop at start-up, with a clear message, when the registry's key is lost
     or changed (once the schema exists: `flask migrate` runs before it)."""
-    with models.db.connection_context():
-        if models.db.table_exists(models.Setting._meta.table_name):
+    with models.connection():
+        if models.has_table(models.Setting):
             registry.check_registry_key(app.config["REGISTRY_KEY"])
 
 
 def _connect_database():
     # Close at teardown only what this request opened: a CLI command or a test
     # may hold the thread's connection around a request.
-    g.opened_database = models.db.connect(reuse_if_open=True)
+    g.opened_database = models.connect()
 
 
 def _close_database(exc):
-    if g.pop("opened_database", False) and not models.db.is_closed():
-        models.db.close()
+    if g.pop("opened_database", False):
+        models.disconnect()
 
 
 def _security_headers(response):

@@ -77,6 +77,37 @@ def open_database(url):
     raise ValueError(f"unsupported DATABASE_URL scheme: {parsed.scheme!r}")
 
 
+def connection():
+    """This thread's connection, opened for a block and given back after it."""
+    return db.connection_context()
+
+
+def connect():
+    """Open this thread's connection; False when it was open already."""
+    return db.connect(reuse_if_open=True)
+
+
+def disconnect():
+    if not db.is_closed():
+        db.close()
+
+
+def ping():
+    db.execute_sql("SELECT 1")
+
+
+def has_table(model):
+    return db.table_exists(model._meta.table_name)
+
+
+def apply_migrations(directory):
+    """Apply every pending numbered migration in `directory`; their names."""
+    from playhouse.migrations import Runner
+
+    with connection():
+        return Runner(db, directory).up()
+
+
 def write_transaction():
     """A transaction that holds the write lock from its first statement."""
     if isinstance(db.obj, SqliteDatabase):
@@ -222,7 +253,25 @@ ROLES = (
 STAFF_ROLES = frozenset(ROLES) - {"resident", "volunteer"}
 TEXT_SIZES = (0, 1, 2)
 
-_hasher = PasswordHasher()
+# PIN hashes: Argon2id with the library's defaults in production (about
+# 60 ms each). Tests set cheap parameters once through `use_pin_hasher`.
+pin_hasher = PasswordHasher()
+
+
+def use_pin_hasher(hasher):
+    global pin_hasher
+    pin_hasher = hasher
+
+
+def hash_pin(pin):
+    return pin_hasher.hash(pin)
+
+
+def verify_pin(pin_hash, pin):
+    try:
+        return pin_hasher.verify(pin_hash, pin)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 class User(BaseModel):
@@ -253,13 +302,10 @@ class User(BaseModel):
         return bool(self.roles() & set(roles))
 
     def check_pin(self, pin):
-        try:
-            return _hasher.verify(self.pin_hash, pin)
-        except (VerificationError, InvalidHashError):
-            return False
+        return verify_pin(self.pin_hash, pin)
 
     def set_pin(self, pin):
-        self.pin_hash = _hasher.hash(pin)
+        self.pin_hash = hash_pin(pin)
         self.session_epoch += 1
 
 

@@ -13,6 +13,7 @@ os.environ["HAMSAYEH_QUEUE_FILE"] = str(Path(tempfile.mkdtemp(prefix="hamsayeh-q
 import peewee
 import psycopg
 import pytest
+from argon2 import PasswordHasher
 
 import models
 from app import create_app
@@ -61,6 +62,11 @@ def _empty_database_url(tmp_path_factory):
             conn.execute("CREATE SCHEMA public")
         return PG_URL
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+# Production's Argon2 costs about 60 ms a PIN: tests hash with the cheapest
+# parameters the library allows (what is checked is the flow, not the cost).
+models.use_pin_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from models import (
     SignIn,
     User,
     UserRole,
-    _hasher,
+    hash_pin,
     utcnow,
     write_transaction,
 )
@@ -27,7 +27,7 @@ def create_user(phone, name, pin, roles=("resident",), neighborhood=None):
     with write_transaction():
         if User.by_phone(phone) is not None:
             raise SignupError("phone_taken")
-        user = User.create(phone=phone, name=name, pin_hash=_hasher.hash(pin), neighborhood=neighborhood)
+        user = User.create(phone=phone, name=name, pin_hash=hash_pin(pin), neighborhood=neighborhood)
         UserRole.insert_many([(user, role) for role in roles], fields=[UserRole.user, UserRole.role]).execute()
         audit.record_audit("account.created", actor=user, subject=f"user:{user.id}")
     return user

@@ -49,7 +49,7 @@ def generate(neighborhoods=2500, volunteers=300_000, requests=200_000, residents
                 hoods.append((hood.id, district.id, city.id))
     echo(f"neighborhoods: {len(hoods)}")
     pin_hash = models.User.get_or_none(models.User.phone == "09120000001")
-    pin_hash = pin_hash.pin_hash if pin_hash else models._hasher.hash("2580")
+    pin_hash = pin_hash.pin_hash if pin_hash else models.hash_pin("2580")
     now = models.utcnow()
     people = residents + volunteers
     base_phone = 9300000000

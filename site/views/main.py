@@ -73,5 +73,5 @@ def htmx_script():
 
 @bp.get("/healthz")
 def health():
-    models.db.execute_sql("SELECT 1")
+    models.ping()
     return {"status": "ok"}

@@ -115,7 +115,7 @@ def send_command():
         click.echo("the sender keeps messages in the outbox (set HAMSAYEH_SMS_SENDER to deliver them)")
         return
     sent = failed = 0
-    with models.db.connection_context():
+    with models.connection():
         for message in models.SmsMessage.select().where(
             models.SmsMessage.direction == "out", models.SmsMessage.status == "queued"
         ):

@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from hamsayeh import persian
+from hamsayeh.domain import acting
 from hamsayeh.domain.access import may_act_for
-from hamsayeh.domain.audit import record_audit
 from hamsayeh.web.catalog import catalog
-from models import STAFF_ROLES, TEXT_SIZES, User, write_transaction
+from models import STAFF_ROLES, TEXT_SIZES, User
 
 ROLE_LABELS = {
     "resident": _l("Resident"),
@@ -85,15 +85,13 @@ def act_for(person_id):
 
 
 def start_acting(person):
-    with write_transaction():
-        record_audit("acting.start", actor=g.user, subject=f"user:{person.id}")
+    acting.record_acting("start", g.user, person)
     session["acting_for"] = person.id
 
 
 def stop_acting():
     if g.get("actor") is not None:
-        with write_transaction():
-            record_audit("acting.stop", actor=g.actor, subject=f"user:{g.user.id}")
+        acting.record_acting("stop", g.actor, g.user)
     session.pop("acting_for", None)
     g.actor = None
 
@@ -102,8 +100,7 @@ def record_acting_write(response):
     """Every change made while acting for someone: who, for whom, what, when."""
     actor = g.get("actor")
     if actor is not None and request.method == "POST" and response.status_code < 400:
-        with write_transaction():
-            record_audit("acting.write", actor=actor, subject=f"user:{g.user.id}", detail=request.path)
+        acting.record_acting("write", actor, g.user, detail=request.path)
     return response
 
 

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from playhouse.migrations import Runner
 
 import models
 from hamsayeh import persian
@@ -26,8 +25,7 @@ def migrations_directory():
 
 def migrate():
     """Apply every pending migration; returns their names."""
-    with models.db.connection_context():
-        return Runner(models.db, migrations_directory()).up()
+    return models.apply_migrations(migrations_directory())
 
 
 @click.command("migrate")
@@ -45,7 +43,7 @@ def registry_key_command():
     if current_app.config["REGISTRY_KEY"]:
         click.echo("the registry key is set")
         return
-    with models.db.connection_context():
+    with models.connection():
         registry.check_registry_key("")  # refuses when a registry exists without its key
     path.write_text(secrets.token_hex(32))
     path.chmod(0o600)
@@ -55,7 +53,7 @@ def registry_key_command():
 @click.command("seed-demo")
 def seed_demo_command():
     """Fill the database with Persian demo data; running it again adds nothing."""
-    with models.db.connection_context():
+    with models.connection():
         counts = demo.seed(registry_key=current_app.config["REGISTRY_KEY"])
     click.echo(", ".join(f"{name}: {count}" for name, count in counts.items()))
 
@@ -70,7 +68,7 @@ def create_user_command(phone, name, roles, pin):
     normalized = persian.normalize_phone(phone)
     if normalized is None:
         raise click.BadParameter("not an Iranian mobile number", param_hint="--phone")
-    with models.db.connection_context():
+    with models.connection():
         user = accounts.create_user(normalized, persian.normalize(name), persian.normalize(pin), roles=roles)
     click.echo(f"created user {user.id} with roles {', '.join(roles)}")
 
@@ -81,5 +79,5 @@ def create_user_command(phone, name, roles, pin):
 @click.option("--requests", default=200_000)
 def generate_scale_command(neighborhoods, volunteers, requests):
     """Add a national-scale data set for benchmarks (never on a real database)."""
-    with models.db.connection_context():
+    with models.connection():
         scale.generate(neighborhoods=neighborhoods, volunteers=volunteers, requests=requests, echo=click.echo)

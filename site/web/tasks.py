@@ -43,7 +43,7 @@ def print_batch(batch_id, base_url):
     import models
     from hamsayeh.views import centers
 
-    with _app.test_request_context(base_url=base_url), models.db.connection_context():
+    with _app.test_request_context(base_url=base_url), models.connection():
         centers.render_batch(batch_id)
 
 
