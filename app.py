@@ -4,30 +4,47 @@ command-line commands together. Nothing runs at import time."""
 
 import gzip
 import os
-import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import models
 from hamsayeh import views
-from hamsayeh.domain import registry
+from hamsayeh.domain import audit, registry, sessions
 from hamsayeh.views import kiosk, sms
 from hamsayeh.web import auth, cli, errors, tasks, templating
+from hamsayeh.web.sessions import ServerSessionInterface
 
 LANGUAGES = ("fa", "en")
 DEFAULT_DATABASE = "sqlite:///{instance}/hamsayeh.sqlite3"
 # Smaller bodies are not worth the CPU, and a compressed tiny page can be larger.
 GZIP_MIN_BYTES = 600
+# Hosts a developer's own browser and the tests use, beside the public address.
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
+
+
+class Site(Flask):
+    """Flask, with outside addresses built from the configured public one."""
+
+    def url_for(self, endpoint, *, _external=None, **values):
+        """An address for outside the page (a printed URL, a QR code) names the
+        configured public address, never the Host a request brought."""
+        public = self.config.get("PUBLIC_URL")
+        if _external and public:
+            values.pop("_scheme", None)
+            return public + super().url_for(endpoint, _external=False, **values)
+        return super().url_for(endpoint, _external=_external, **values)
 
 
 def create_app(config=None):
-    app = Flask(__name__, instance_relative_config=True)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app = Site(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config.update(
         DATABASE_URL=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE.format(instance=app.instance_path),
         BABEL_DEFAULT_LOCALE="fa",
@@ -42,12 +59,25 @@ def create_app(config=None):
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         PRODUCTION=os.environ.get("HAMSAYEH_ENV") == "production",
         TRUSTED_PROXIES=int(os.environ.get("HAMSAYEH_TRUSTED_PROXIES", "0")),
+        PUBLIC_URL=os.environ.get("HAMSAYEH_PUBLIC_URL", ""),
+        SESSION_URL=os.environ.get("HAMSAYEH_SESSION_URL", ""),
+        QUEUE_URL=os.environ.get("HAMSAYEH_QUEUE_URL", ""),
+        QUEUE_FILE=os.environ.get("HAMSAYEH_QUEUE_FILE") or str(Path(app.instance_path) / "queue.sqlite3"),
     )
     app.config.update(config or {})
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _secret_key(app)
     app.config.setdefault("REGISTRY_KEY", _registry_key(app))
+    app.config["AUDIT_KEY"] = app.config.get("AUDIT_KEY") or _audit_key(app)
+    app.config["PUBLIC_URL"] = app.config["PUBLIC_URL"].rstrip("/")
+    app.config["TRUSTED_HOSTS"] = app.config.get("TRUSTED_HOSTS") or _trusted_hosts(app)
 
+    _keep_database_private(app.config["DATABASE_URL"])
+    if not app.config["QUEUE_URL"].startswith("redis://"):
+        _keep_database_private(f"sqlite:///{app.config['QUEUE_FILE']}")
     models.db.initialize(models.open_database(app.config["DATABASE_URL"]))  # noqa: TID251 (the one place that wires it)
+    audit.use_audit_key(app.config["AUDIT_KEY"])
+    sessions.use_store(_session_store(app))
+    app.session_interface = ServerSessionInterface(before_open=_connect_database)
     _check_registry_key(app)
     app.before_request(_connect_database)
     app.teardown_appcontext(_close_database)
@@ -67,6 +97,7 @@ def create_app(config=None):
     for blueprint in views.blueprints():
         app.register_blueprint(blueprint)
     sms.init_app(app)
+    app.register_error_handler(SecurityError, _unknown_host)
     app.after_request(_security_headers)
     app.after_request(_compress)
     return app
@@ -79,11 +110,51 @@ def _secret_key(app):
         return key
     if app.config["PRODUCTION"] and not app.config.get("TESTING"):
         raise RuntimeError("SECRET_KEY must be set in the environment when HAMSAYEH_ENV=production")
-    path = Path(app.instance_path) / "secret_key"
+    return cli.key_file(Path(app.instance_path) / "secret_key")
+
+
+def _audit_key(app):
+    """The key of the audit chain's HMAC: without it, nobody can rewrite the
+    chain after deleting an entry. From the environment; in development, a
+    random key kept in the instance folder."""
+    if key := os.environ.get("HAMSAYEH_AUDIT_KEY"):
+        return key
+    if app.config["PRODUCTION"] and not app.config.get("TESTING"):
+        raise RuntimeError("HAMSAYEH_AUDIT_KEY must be set in the environment when HAMSAYEH_ENV=production")
+    return cli.key_file(Path(app.instance_path) / "audit_key")
+
+
+def _keep_database_private(url):
+    """A SQLite database, its WAL and shared-memory files readable by their
+    owner only. SQLite gives the files it makes beside a database that
+    database's mode, so the database is made here, empty, with 0600."""
+    if not url.startswith("sqlite:///"):
+        return
+    path = Path(url[len("sqlite:///") :])
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if file.exists():
+            file.chmod(0o600)
+
+
+def _trusted_hosts(app):
+    """Requests naming another Host get 400 (Flask checks it): the public
+    address's host, and this machine's own names outside production."""
+    if not app.config["PUBLIC_URL"] and app.config["PRODUCTION"] and not app.config.get("TESTING"):
+        raise RuntimeError("HAMSAYEH_PUBLIC_URL must be set when HAMSAYEH_ENV=production, like https://hamsayeh.ir")
+    hosts = [urlsplit(app.config["PUBLIC_URL"]).hostname] if app.config["PUBLIC_URL"] else []
+    if not app.config["PRODUCTION"] or app.config.get("TESTING"):
+        hosts += LOCAL_HOSTS
+    return hosts
+
+
+def _session_store(app):
+    """Redis when the site names one for its sessions or its queue; the database's table otherwise."""
+    queue_url = app.config.get("QUEUE_URL", "")
+    url = app.config["SESSION_URL"] or (queue_url if queue_url.startswith("redis://") else "")
+    return sessions.RedisStore(url) if url else sessions.TableStore()
 
 
 def _registry_key(app):
@@ -108,13 +179,21 @@ def _check_registry_key(app):
 
 def _connect_database():
     # Close at teardown only what this request opened: a CLI command or a test
-    # may hold the thread's connection around a request.
-    g.opened_database = models.connect()
+    # may hold the thread's connection around a request. Called twice a
+    # request (by the session, then as a before_request hook): once counts.
+    if "opened_database" not in g:
+        g.opened_database = models.connect()
 
 
 def _close_database(exc):
     if g.pop("opened_database", False):
         models.disconnect()
+
+
+def _unknown_host(error):
+    """A Host outside TRUSTED_HOSTS: a bare 400, since no page of this site
+    can be addressed (nor any link built) under a name it does not trust."""
+    return current_app.response_class("Bad Request: unknown host", status=400, mimetype="text/plain")
 
 
 def _security_headers(response):
@@ -128,15 +207,18 @@ def _security_headers(response):
         f"style-src 'self' '{current_app.config['INLINE_CSS_HASH']}'; "
         "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
     )
+    # Anything sent to a signed-in person (a page, a statement, cards, a CSV)
+    # may hold personal data: keep it out of every cache and out of the Back
+    # button of a shared phone or kiosk (ASVS V14.3.2).
+    # The exception is what a view declares public and the same for everyone
+    # (the pinned htmx file, Listen's audio of signed words).
+    if g.get("user") is not None and not response.cache_control.public:
+        response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Cookie")
     if response.mimetype == "text/html":
         response.vary.add("HX-Request")
         response.vary.add("Cookie")
-        # A page for a signed-in person may hold personal data: keep it out of
-        # every cache and out of the Back button of a shared phone or kiosk.
-        if g.get("user") is not None:
-            response.headers["Cache-Control"] = "no-store"
-        else:
-            response.headers.setdefault("Cache-Control", "no-cache")
+        response.headers.setdefault("Cache-Control", "no-cache")
     return response
 
 

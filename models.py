@@ -321,34 +321,68 @@ class UserRole(BaseModel):
 
 
 class LoginThrottle(BaseModel):
-    """Failed sign-ins per phone number and per network address.
+    """Wrong PINs per phone number, per network address, and per number at
+    one address (sign-in and the PIN change share them).
 
     The key is a hash, so the table holds no phone numbers or addresses."""
 
     key = CharField(max_length=64, primary_key=True)
     failures = IntegerField(default=0)
     first_failure_at = DateTimeField(default=utcnow)
+    # Failures are forgotten a while after the last one, not the first: a
+    # steady attack never earns a fresh start.
+    last_failure_at = DateTimeField(null=True)
     locked_until = DateTimeField(null=True)
 
 
-# (failures, seconds locked once that many have failed), strictest last.
+# (failures, seconds of delay once that many have failed), strictest last;
+# every failure after the last step doubles the delay, up to THROTTLE_CAP.
 THROTTLE_STEPS = {
     "phone": ((3, 30), (5, 15 * 60)),
     # A center's kiosk or a family shares one address: allow far more.
     "ip": ((20, 60), (40, 15 * 60)),
+    # Only marks an address that has failed on a number; it delays nothing itself.
+    "pair": (),
 }
-THROTTLE_WINDOW = datetime.timedelta(hours=1)
+THROTTLE_CAP = datetime.timedelta(hours=4)
+# How long after its last failure a key is forgotten; a delay never outlasts
+# it. A number's failures are kept a day, so a patient attack earns no fresh
+# start; a shared address's an hour, so a busy kiosk is not slowed all day.
+THROTTLE_WINDOW = {
+    "phone": datetime.timedelta(days=1),
+    "pair": datetime.timedelta(days=1),
+    "ip": datetime.timedelta(hours=1),
+}
 
 
 SignIn = namedtuple("SignIn", "user wait_seconds")
+
+
+# --- Sessions kept on the server (ASVS V7.4.1) -----------------------------------
+
+
+class Session(BaseModel):
+    """A signed-in session. The cookie holds a random id; this table holds
+    only its hash, so that whoever reads the database cannot take a session.
+    Deleting the row ends the session for good, whoever kept its cookie."""
+
+    id_hash = CharField(max_length=64, primary_key=True)
+    user = ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    data = TextField()
+    user_agent = CharField(max_length=200, default="")
+    created_at = DateTimeField(default=utcnow)
+    seen_at = DateTimeField(default=utcnow)
+    # The sooner of the idle and the absolute time-out: a row past it is not a session.
+    expires_at = DateTimeField(index=True)
 
 
 # --- Audit log (ASVS V16.3, V16.4.2) --------------------------------------------
 
 
 class AuditEntry(BaseModel):
-    """Append-only: each entry carries the hash of the one before it, so an
-    edited or deleted entry breaks the chain that `verify_audit_chain` walks."""
+    """Append-only: each entry carries the keyed hash (HMAC) of the one before
+    it, so an edited or deleted entry breaks the chain that
+    `verify_audit_chain` walks, and without the key nobody can rebuild it."""
 
     at = DateTimeField(default=utcnow, index=True)
     actor = ForeignKeyField(User, null=True, backref="audit_entries", on_delete="RESTRICT")
@@ -366,12 +400,12 @@ class AuditEntry(BaseModel):
     def delete_instance(self, *args, **kwargs):
         raise PermissionError("audit entries are never deleted")
 
-    def digest(self):
+    def digest(self, key):
         payload = json.dumps(
             [self.previous_hash, self.at.isoformat(), self.actor_id, self.action, self.subject, self.detail],
             ensure_ascii=False,
         )
-        return hashlib.sha256(payload.encode()).hexdigest()
+        return hmac.new(key.encode(), payload.encode(), hashlib.sha256).hexdigest()
 
 
 GENESIS_HASH = "0" * 64
@@ -412,7 +446,7 @@ class HelpPost(BaseModel):
     activity_type = ForeignKeyField(ActivityType, backref="posts", on_delete="RESTRICT")
     text = TextField()
     search_key = TextField(default="")
-    urgency = SmallIntegerField(default=0, constraints=[one_of("urgency", TEXT_SIZES)])
+    urgency = SmallIntegerField(default=0, constraints=[one_of("urgency", URGENCIES)])
     needed_on = DateField(null=True)
     time_window = SmallIntegerField(default=0, constraints=[one_of("time_window", TIME_WINDOWS)])
     # About how long the help takes: what confirming it pays by default.
@@ -554,6 +588,7 @@ class Notification(BaseModel):
         "answered",
         "program_place",
         "program_cancelled",
+        "helper_asked",
     )
 
     user = ForeignKeyField(User, backref="notifications", on_delete="CASCADE")
@@ -723,8 +758,10 @@ class FacilitatorProfile(BaseModel):
     """A trained facilitator: how neighbors reach them (a public note, not their
     phone), and their assigned neighborhoods and training."""
 
+    CONTACT_MAX = 200
+
     user = ForeignKeyField(User, unique=True, backref="facilitator_profiles", on_delete="CASCADE")
-    contact = CharField(max_length=200, default="")
+    contact = CharField(max_length=CONTACT_MAX, default="")
 
     def training_hours(self):
         return self.training.select(fn.COALESCE(fn.SUM(Training.hours), 0)).scalar()
@@ -745,9 +782,11 @@ class FacilitatorAssignment(BaseModel):
 class Training(BaseModel):
     """A training course a facilitator completed, with its hours."""
 
+    COURSE_MAX, HOURS_MAX = 160, 500
+
     facilitator = ForeignKeyField(FacilitatorProfile, backref="training", on_delete="CASCADE")
-    course = CharField(max_length=160)
-    hours = SmallIntegerField(constraints=[Check("hours BETWEEN 1 AND 500")])
+    course = CharField(max_length=COURSE_MAX)
+    hours = SmallIntegerField(constraints=[Check(f"hours BETWEEN 1 AND {HOURS_MAX}")])
     completed_on = DateField()
     recorded_by = ForeignKeyField(User, on_delete="RESTRICT")
 
@@ -756,15 +795,51 @@ class Training(BaseModel):
 
 
 class TrustedHelper(BaseModel):
-    """A relative or friend whom a member lets act for them on this site."""
+    """A relative or friend whom a member asks to act for them on this site.
+
+    Asked by phone number; only once the helper accepts may they act. A number
+    without an account is kept as asked (helper empty), so the person's page
+    looks the same whether or not the number has an account."""
+
+    STATUSES = ("asked", "accepted")
 
     person = ForeignKeyField(User, backref="trusted_helpers", on_delete="CASCADE")
-    helper = ForeignKeyField(User, backref="helps_people", on_delete="CASCADE")
+    helper = ForeignKeyField(User, null=True, backref="helps_people", on_delete="CASCADE")
+    phone = CharField(max_length=11, default="")
+    status = CharField(max_length=10, default="asked", constraints=[one_of("status", STATUSES)])
     created_at = DateTimeField(default=utcnow)
+    answered_at = DateTimeField(null=True)
 
     class Meta:
-        indexes = ((("person", "helper"), True),)
+        indexes = ((("person", "helper"), True), (("person", "phone"), True))
         constraints = (Check("person_id <> helper_id"),)
+
+
+class OneTimeCode(BaseModel):
+    """A code sent by SMS to confirm that a person holds a number, bound to one
+    request (whose random id only the requester's form holds; kept as a hash,
+    like the code). A sign-up keeps what it will create once the code is right."""
+
+    PURPOSES = ("sign_up",)
+    TRIES = 5
+    LIFETIME = datetime.timedelta(minutes=10)
+
+    request_hash = CharField(max_length=64, unique=True)
+    purpose = CharField(max_length=10, constraints=[one_of("purpose", PURPOSES)])
+    phone = CharField(max_length=11)
+    address_key = CharField(max_length=64)
+    code_hash = CharField(max_length=200)
+    tries = SmallIntegerField(default=0)
+    name = CharField(max_length=80, default="")
+    pin_hash = CharField(max_length=200, default="")
+    neighborhood = ForeignKeyField(Area, null=True, on_delete="SET NULL")
+    # The account the code confirmed: a second press of the button finds it.
+    user = ForeignKeyField(User, null=True, on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+
+    class Meta:
+        indexes = ((("phone", "created_at"), False), (("address_key", "created_at"), False))
 
 
 # --- Simple flows: call-backs and SMS --------------------------------------------
@@ -786,11 +861,18 @@ class CallbackRequest(BaseModel):
     source = CharField(max_length=5, default="web", constraints=[one_of("source", SOURCES)])
     status = CharField(max_length=10, default="open", constraints=[one_of("status", STATUSES)])
     form_key = CharField(max_length=64, null=True, unique=True)
+    # A hash of the network address a web request came from, never the address:
+    # what the limit per address counts.
+    address_hash = CharField(max_length=64, null=True)
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
         constraints = (Check("phone <> '' OR (name <> '' AND center_id IS NOT NULL)"),)
-        indexes = ((("status", "created_at"), False),)
+        indexes = (
+            (("status", "created_at"), False),
+            (("phone", "created_at"), False),
+            (("address_hash", "created_at"), False),
+        )
 
 
 class SmsMessage(BaseModel):
@@ -1017,14 +1099,6 @@ class Organization(BaseModel):
     volunteers_wanted = TextField(default="")
     created_at = DateTimeField(default=utcnow)
 
-    def managed_by(self, user):
-        return (
-            user is not None
-            and self.memberships.where(
-                OrganizationMember.user == user, OrganizationMember.role == "manager", OrganizationMember.is_active
-            ).exists()
-        )
-
 
 class OrganizationArea(BaseModel):
     """A place an organization serves."""
@@ -1086,12 +1160,7 @@ class Capacity(BaseModel):
     organization = ForeignKeyField(Organization, backref="capacities", on_delete="CASCADE")
     category = CharField(
         max_length=16,
-        constraints=[
-            Check(
-                "category IN ('food_packages', 'medical_visits', 'tutoring_hours', 'shelter_beds', "
-                "'clothing', 'cash_aid', 'other')"
-            )
-        ],
+        constraints=[one_of("category", CATEGORIES)],
     )
     quantity = IntegerField(constraints=[Check("quantity BETWEEN 1 AND 1000000")])
     period = CharField(max_length=5, constraints=[one_of("period", PERIODS)])
@@ -1246,8 +1315,10 @@ class ProgramSignup(BaseModel):
 class Kiosk(BaseModel):
     """A center's touch terminal: the hash of the token in its cookie, never the token."""
 
+    NAME_MAX = 60
+
     center = ForeignKeyField(Center, backref="kiosks", on_delete="CASCADE")
-    name = CharField(max_length=60)
+    name = CharField(max_length=NAME_MAX)
     token_hash = CharField(max_length=64, unique=True)
     created_by = ForeignKeyField(User, on_delete="RESTRICT")
     created_at = DateTimeField(default=utcnow)
@@ -1279,6 +1350,7 @@ MODELS = (
     User,
     UserRole,
     LoginThrottle,
+    Session,
     AuditEntry,
     ActivityType,
     HelpPost,
@@ -1293,6 +1365,7 @@ MODELS = (
     CallbackRequest,
     SmsMessage,
     TrustedHelper,
+    OneTimeCode,
     FacilitatorProfile,
     FacilitatorAssignment,
     Training,

@@ -4,11 +4,6 @@ every role, and a small piece of the area tree."""
 
 import os
 import re
-import tempfile
-from pathlib import Path
-
-# The task queue of this test run: its own file, whatever else runs on the machine.
-os.environ["HAMSAYEH_QUEUE_FILE"] = str(Path(tempfile.mkdtemp(prefix="hamsayeh-queue-")) / "queue.sqlite3")
 
 import peewee
 import psycopg
@@ -78,6 +73,10 @@ def app(tmp_path_factory):
             "DATABASE_URL": _empty_database_url(tmp_path_factory),
             "SECRET_KEY": "test-secret-key",
             "REGISTRY_KEY": REGISTRY_KEY,
+            "AUDIT_KEY": "test-audit-key-not-a-secret",
+            # The task queue of this test run: its own file, whatever else runs on the machine.
+            "QUEUE_URL": "",
+            "QUEUE_FILE": str(tmp_path_factory.mktemp("queue") / "queue.sqlite3"),
         }
     )
     with application.app_context():

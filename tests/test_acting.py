@@ -24,6 +24,9 @@ def test_a_senior_names_a_relative_who_then_asks_for_help_for_her(client, app, p
     assert submit(client, "/account/", "/account/helpers", {"phone": "۰۹۱۲۰۰۰۰۴۰۰"}).status_code == 302
     relative = app.test_client()
     sign_in(relative, son.phone)
+    # He may act for her once he accepts (issue 14: helpers by consent).
+    ask = models.TrustedHelper.get()
+    assert submit(relative, "/account/", f"/account/helper-asks/{ask.id}/accept", {}).status_code == 302
     html = check_page(relative.get("/account/"))
     assert "کار به جای کاربر resident" in html
     assert submit(relative, "/account/", f"/account/act/{senior.id}", {}).status_code == 302

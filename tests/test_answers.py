@@ -5,8 +5,8 @@ import models
 from hamsayeh.domain import board
 from hamsayeh.persian import to_persian_digits
 from tests.conftest import sign_in, submit
+from tests.factories import make_post
 from tests.pages import check_page
-from tests.test_board import make_post
 
 
 def shows(html, phone):

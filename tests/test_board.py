@@ -1,7 +1,6 @@
 """The neighborhood board: posting, filters, search, paging, privacy and bad input."""
 
 import datetime
-import uuid
 
 import pytest
 
@@ -9,6 +8,7 @@ import models
 from hamsayeh import persian
 from hamsayeh.domain import board
 from tests.conftest import csrf_token, sign_in, submit
+from tests.factories import make_post
 from tests.pages import check_page
 
 TOMORROW = persian.format_jalali_input(datetime.date.today() + datetime.timedelta(days=1))
@@ -29,17 +29,6 @@ def post_form(client, **fields):
         **fields,
     }
     return submit(client, "/board/new", "/board/new", data)
-
-
-def make_post(author, neighborhood, text="کمک برای خرید هفتگی سالمند محله", **fields):
-    defaults = {
-        "kind": "request",
-        "activity_type": models.ActivityType.get(models.ActivityType.slug == "errands"),
-        "text": text,
-        "search_key": persian.fold(text),
-        "neighborhood": neighborhood,
-    }
-    return board.create_post(author, uuid.uuid4().hex, **{**defaults, **fields})
 
 
 def test_thirteen_activity_types_come_with_the_schema(db):

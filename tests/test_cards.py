@@ -11,7 +11,7 @@ from pypdf import PdfReader
 import models
 from hamsayeh.domain import accounts
 from tests.conftest import sign_in, submit
-from tests.test_centers import read_qr
+from tests.factories import read_qr
 
 
 @pytest.fixture

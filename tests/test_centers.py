@@ -2,7 +2,6 @@
 list, cancelling with notice, and the printed notices with a QR code back."""
 
 import io
-import subprocess
 
 import jdatetime
 import pytest
@@ -11,8 +10,8 @@ from pypdf import PdfReader
 import models
 from hamsayeh.domain import accounts, centers
 from tests.conftest import PIN, sign_in, submit
+from tests.factories import make_post, read_qr
 from tests.pages import check_page
-from tests.test_board import make_post
 
 
 @pytest.fixture
@@ -104,16 +103,6 @@ def pdf_text_and_fonts(data):
     text = "".join(page.extract_text() for page in reader.pages).replace("\u200c", "")
     fonts = {str(font["/BaseFont"]) for page in reader.pages for font in page["/Resources"]["/Font"].values()}
     return reader, text, fonts
-
-
-def read_qr(data, tmp_path):
-    (tmp_path / "notice.pdf").write_bytes(data)
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", "notice.pdf", "page"], cwd=tmp_path, check=True
-    )
-    image = next(tmp_path.glob("page*.png"))
-    found = subprocess.run(["zbarimg", "--quiet", "--raw", str(image)], capture_output=True, text=True, check=True)
-    return found.stdout.strip()
 
 
 def test_a_programs_flyer_is_persian_with_its_own_font_and_a_qr_code_back(client, people, center, tmp_path):

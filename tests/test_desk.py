@@ -1,6 +1,7 @@
 """The help desk: center staff and facilitators give a neighbor a new PIN,
 never to a staff account or to someone they do not look after."""
 
+import datetime
 import re
 
 import models
@@ -64,3 +65,72 @@ def test_call_back_requests_reach_the_desks_that_serve_them(client, people, plac
     assert models.CallbackRequest.get_by_id(unplaced.id).status == "open"
     sign_in(client, people["resident"].phone)
     assert client.get("/desk/calls").status_code == 403
+
+
+def ask_to_be_called(client, phone, key):
+    data = {"phone": phone, "form_key": key}
+    return submit(client, "/simple/call-me", "/simple/call-me", data)
+
+
+def test_a_guest_flooding_call_backs_is_refused_per_number_and_per_address(app, client, places):
+    """Issue 14 finding 9: the web form had no limit."""
+    answers = [ask_to_be_called(client, "09121234567", f"flood-{n}").status_code for n in range(30)]
+    assert answers[: callbacks.PER_PHONE_PER_DAY] == [302] * callbacks.PER_PHONE_PER_DAY
+    assert set(answers[callbacks.PER_PHONE_PER_DAY :]) == {429}
+    refused = check_page(ask_to_be_called(client, "09121234567", "flood-last"), status=429)
+    assert "چند بار" in refused and 'value="09121234567"' in refused  # why, and what was typed
+    assert 'id="f-phone-error"' in refused
+    # Other numbers from the same address: refused once the address has sent its share.
+    answers = [ask_to_be_called(client, f"091200001{n:02d}", f"other-{n}").status_code for n in range(30)]
+    allowed = callbacks.PER_ADDRESS_PER_HOUR - callbacks.PER_PHONE_PER_DAY
+    assert answers[:allowed] == [302] * allowed and set(answers[allowed:]) == {429}
+    assert "ساعت گذشته" in check_page(ask_to_be_called(client, "09120000999", "other-last"), status=429)
+    assert models.CallbackRequest.select().count() == callbacks.PER_ADDRESS_PER_HOUR
+    # A different neighbor, from their own address, still gets through.
+    neighbor = app.test_client()
+    neighbor.environ_base["REMOTE_ADDR"] = "10.20.30.40"
+    assert ask_to_be_called(neighbor, "09127654321", "neighbor-1").status_code == 302
+    # The address is kept only as a hash.
+    hashes = {row.address_hash for row in models.CallbackRequest.select()}
+    assert hashes == {callbacks.address_hash("127.0.0.1"), callbacks.address_hash("10.20.30.40")}
+    assert not any("127.0.0.1" in h or "10.20.30.40" in h for h in hashes)
+
+
+def test_the_limit_per_number_also_holds_for_sms_and_a_day_later_it_is_lifted(places):
+    yesterday = models.utcnow() - datetime.timedelta(days=1, minutes=1)
+    for _n in range(callbacks.PER_PHONE_PER_DAY):
+        callbacks.request_callback(phone="09121234567", source="sms", now=yesterday)
+    for _n in range(callbacks.PER_PHONE_PER_DAY):
+        callbacks.request_callback(phone="09121234567", source="sms")
+    try:
+        callbacks.request_callback(phone="09121234567", source="sms")
+    except callbacks.LimitReached as limit:
+        assert limit.reason == "phone"
+    else:
+        raise AssertionError("a fourth request of the day was accepted")
+    # The same form sent again is the first request, not a new one.
+    first = callbacks.request_callback(form_key="k-1", phone="09120000001", address="10.0.0.1")
+    assert callbacks.request_callback(form_key="k-1", phone="09120000001", address="10.0.0.1").id == first.id
+
+
+def test_the_desk_shows_the_newest_calls_and_pages_to_older_ones(client, people, places):
+    start = models.utcnow() - datetime.timedelta(hours=30)
+    made = [
+        callbacks.request_callback(
+            phone=f"091211111{n:02d}", neighborhood=places["Niavaran"], now=start + datetime.timedelta(hours=n)
+        )
+        for n in range(30)
+    ]
+    callbacks.close_callback(made[5], "called", people["admin"])
+    sign_in(client, people["facilitator"].phone)
+    first = check_page(client.get("/desk/calls"))
+    assert "۰۹۱۲۱۱۱۱۱۲۹" in first and "۰۹۱۲۱۱۱۱۱۰۰" not in first  # the newest, not the oldest
+    assert first.index("۰۹۱۲۱۱۱۱۱۲۹") < first.index("۰۹۱۲۱۱۱۱۱۲۸")
+    assert "صفحه ۱" in first and "/desk/calls?status=open&amp;page=2" in first
+    older = check_page(client.get("/desk/calls?status=open&page=۲"))
+    assert "۰۹۱۲۱۱۱۱۱۰۰" in older and "۰۹۱۲۱۱۱۱۱۲۹" not in older
+    assert "۰۹۱۲۱۱۱۱۱۰۵" not in first + older  # answered: not among the open ones
+    called = check_page(client.get("/desk/calls?status=called"))
+    assert "۰۹۱۲۱۱۱۱۱۰۵" in called and "۰۹۱۲۱۱۱۱۱۲۹" not in called
+    assert 'aria-current="page"' in called
+    assert check_page(client.get("/desk/calls?status=nonsense&page=x")).count("۰۹۱۲۱۱۱۱۱") == callbacks.CALLS_PER_PAGE

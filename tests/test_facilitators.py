@@ -9,8 +9,8 @@ import jdatetime
 import models
 from hamsayeh.domain import facilitators
 from tests.conftest import sign_in, submit
+from tests.factories import make_post
 from tests.pages import check_page
-from tests.test_board import make_post
 
 
 def test_headquarters_assigns_a_neighborhood_and_records_training(client, people, places):
@@ -73,7 +73,7 @@ def test_center_staff_assign_only_within_their_center(client, people, places):
 
 
 def test_matches_are_shown_to_the_facilitator_assigned_to_the_neighborhood(client, people, places):
-    from tests.test_volunteers import volunteer
+    from tests.factories import volunteer
 
     volunteer("داوطلب بازار", "09120000500", places["Bazaar"])
     post = make_post(people["resident"], places["Bazaar"], "کمک برای بردن کیسهٔ برنج به خانه")

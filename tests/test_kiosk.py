@@ -7,8 +7,8 @@ import models
 from hamsayeh.domain import accounts
 from hamsayeh.views import kiosk
 from tests.conftest import sign_in, submit
+from tests.factories import make_post
 from tests.pages import check_page
-from tests.test_board import make_post
 
 
 @pytest.fixture

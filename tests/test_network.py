@@ -10,8 +10,8 @@ import jdatetime
 import models
 from hamsayeh.domain import accounts, network
 from tests.conftest import PIN, normalize, sign_in, submit
+from tests.factories import make_post
 from tests.pages import check_page
-from tests.test_board import make_post
 
 
 def neighbor(name, phone, hood):
@@ -265,7 +265,7 @@ def test_a_problem_goes_to_headquarters_and_its_answer_comes_back(client, people
 
 
 def test_headquarters_sees_an_areas_counts_and_its_coverage_gap(client, people, places):
-    from tests.test_volunteers import volunteer
+    from tests.factories import volunteer
 
     tajrish = places["Tajrish"]
     make_post(people["resident"], tajrish, "کمک برای بردن کیسهٔ برنج به خانه")

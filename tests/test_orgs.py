@@ -1,11 +1,14 @@
 """Organizations' portals and the county's assembly: pages, members, join
 requests, shared posts and the combined capacity."""
 
+import re
+
 import pytest
 
 import models
-from hamsayeh.domain import accounts, demo, organizations
-from tests.conftest import PIN, sign_in, submit
+from hamsayeh.domain import access, accounts, demo, organizations, registry
+from hamsayeh.domain.demo import national_code
+from tests.conftest import PIN, REGISTRY_KEY, sign_in, submit
 from tests.pages import check_page
 
 DAMAVAND = {
@@ -46,7 +49,9 @@ def test_headquarters_opens_a_page_and_its_manager_fills_it_in(client, people, c
         assert f'id="f-{name}-error"' in html
     org = open_page(client, county, manager)
     assert org.assembly.county_id == county.id
-    assert "charity_staff" in models.User.get_by_id(manager.id).roles()
+    # The membership opens the registry; no site-wide role is given (issue 14, finding 8).
+    assert models.User.get_by_id(manager.id).roles() == {"resident"}
+    assert access.may_use_registry(manager, frozenset(manager.roles()))
     assert 'id="f-name-error"' in check_page(
         submit(client, "/orgs/new", "/orgs/new", {"name": org.name, "kind": "charity", "county": str(county.id)}), 422
     )
@@ -187,3 +192,53 @@ def test_an_organizations_staff_add_programs_that_neighbors_sign_up_for(client, 
     assert submit(client, item, f"{item}/cancel", {"reason": "بی‌دلیل"}).status_code == 403
     flyer = client.get(f"{item}/flyer.pdf")
     assert flyer.status_code == 200 and flyer.mimetype == "application/pdf"
+
+
+def test_a_managers_staff_get_no_site_wide_role_and_lose_the_access_on_leaving(client, app, people, county, places):
+    """Issue 14, finding 8: a manager adds a resident as staff. The membership
+    opens its own organization's records only and gives no site-wide role;
+    removing the member closes the registry at once, and the help desk can
+    reset their PIN again."""
+    manager, other_staff = people["resident"], people["charity_staff"]
+    sign_in(client, people["admin"].phone)
+    mine = open_page(client, county, manager)
+    theirs = open_page(client, county, other_staff, name="جمعیت هلال محله")
+    theirs_record, _created = registry.record_beneficiary(
+        theirs, other_staff, REGISTRY_KEY, "national", national_code("007812345"), name="خانوادهٔ رحیمی"
+    )
+    newcomer = accounts.create_user("09123330000", "کارمند تازه", PIN, neighborhood=places["Tajrish"])
+    sign_in(client, manager.phone)
+    members = f"/orgs/{mine.id}/members"
+    assert submit(client, members, members, {"phone": newcomer.phone, "role": "staff"}).status_code == 302
+    # A manager cannot give a site-wide role by other means either.
+    data = {"role": ["resident", "charity_staff"]}
+    assert submit(client, members, f"/admin/people/{newcomer.id}/roles", data).status_code == 403
+
+    assert models.User.get_by_id(newcomer.id).roles() == {"resident"}
+    desk = app.test_client()
+    sign_in(desk, newcomer.phone)
+    check_page(desk.get("/registry/"))
+    check_page(desk.get(f"/orgs/{mine.id}/programs/new"))
+    assert desk.get(f"/registry/records/{theirs_record.id}").status_code == 404
+    for path in (f"/orgs/{theirs.id}/edit", f"/orgs/{theirs.id}/members", f"/orgs/{theirs.id}/programs/new"):
+        assert desk.get(path).status_code == 403, path
+    for path in (f"/orgs/{mine.id}/edit", "/admin/people/", "/desk/", "/hq/"):
+        assert desk.get(path).status_code == 403, path
+
+    # While they are staff, no desk may give them a new PIN: it would borrow the registry.
+    facilitator = app.test_client()
+    sign_in(facilitator, people["facilitator"].phone)
+    assert submit(facilitator, "/desk/", f"/desk/{newcomer.id}/pin", {}).status_code in (403, 404)
+    assert models.User.get_by_id(newcomer.id).pin_hash == newcomer.pin_hash
+
+    data = {"member": str(newcomer.id), "role": "staff", "remove": "1"}
+    assert submit(client, members, members, data).status_code == 302
+    # The same session, without signing in again: the access is gone at once.
+    assert desk.get("/registry/").status_code == 403
+    assert desk.get(f"/orgs/{mine.id}/programs/new").status_code == 403
+    assert "/registry/" not in check_page(desk.get("/"))
+
+    # The neighborhood's facilitator can give the former staff member a new PIN.
+    sign_in(client, people["facilitator"].phone)
+    html = check_page(submit(client, "/desk/", f"/desk/{newcomer.id}/pin", {}))
+    assert re.search(r'<p class="big" dir="ltr">[۰-۹]{4}</p>', html)

@@ -10,7 +10,7 @@ import pytest
 
 import models
 from app import _check_registry_key as start_up_check
-from hamsayeh.domain import accounts, audit, registry
+from hamsayeh.domain import accounts, audit, organizations, registry
 from hamsayeh.domain.demo import national_code
 from tests.conftest import PIN, REGISTRY_KEY, sign_in, submit
 from tests.pages import check_page
@@ -179,7 +179,7 @@ def test_only_staff_of_assembly_members_reach_the_registry(client, charities, pe
 
 
 def test_registry_pages_are_never_cached_and_inquiries_are_limited(client, charities, monkeypatch):
-    from hamsayeh.views import registry
+    from hamsayeh.domain import registry
 
     _orgs, staff = charities
     sign_in(client, staff["B"].phone)
@@ -215,7 +215,7 @@ def test_a_lost_or_changed_key_stops_the_start(charities, client):
 
 
 def test_the_report_shows_parallel_services_and_the_shy_needy_by_reference_only(client, charities, people, places):
-    from tests.test_board import make_post
+    from tests.factories import make_post
 
     _orgs, staff = charities
     sign_in(client, staff["A"].phone)
@@ -313,3 +313,30 @@ def test_an_excel_list_with_numbers_and_dates_in_cells_comes_in(client, charitie
     lines = f"{national_code('567891234')},خانوادهٔ کاظمی,²,,\n{national_code('678912345')},x,2,1405/13/45,"
     html = check_page(upload(client, "list.csv", lines.encode()))
     assert "۱ تا ۳۰" in html and "۱۴۰۵/۰۹/۲۰" in html and models.Beneficiary.select().count() == 1
+
+
+def test_an_organizations_staff_accounts_share_one_hourly_limit(client, charities, monkeypatch):
+    """Issue 14, finding 8: a manager who adds staff accounts (unverified
+    sign-ups are cheap) does not multiply the registry's hourly look-ups."""
+    orgs, staff = charities
+    monkeypatch.setattr(registry, "INQUIRIES_PER_HOUR", 3)
+    monkeypatch.setattr(registry, "ORGANIZATION_INQUIRIES_PER_HOUR", 5)
+    team = [staff["A"]]
+    for index in range(3):
+        team.append(accounts.create_user(f"0912777000{index}", f"کارمند {index}", PIN))
+        organizations.set_membership(orgs["A"], team[-1], "staff", staff["A"])
+    answered = 0
+    for user in team:
+        sign_in(client, user.phone)
+        for _ in range(3):
+            response = inquire(client, FAMILY_CODE)
+            assert response.status_code in (200, 429)
+            answered += response.status_code == 200
+    assert answered == 5 and registry.recent_organization_inquiries(orgs["A"]) == 5
+    # Recording someone new counts against the organization's limit too.
+    sign_in(client, team[-1].phone)
+    data = {"id_kind": "national", "number": FAMILY_CODE, "name": "خانوادهٔ رحیمی", "household_size": "2"}
+    check_page(submit(client, "/registry/new", "/registry/new", data), 429)
+    # Another member organization's staff are not held back by it.
+    sign_in(client, staff["B"].phone)
+    check_page(inquire(client, FAMILY_CODE))

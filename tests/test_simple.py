@@ -117,7 +117,7 @@ def test_a_member_asks_to_be_called_with_one_tap_and_sees_it_in_my_requests(clie
 
 
 def test_my_requests_say_where_they_stand_in_plain_words(client, people, places):
-    from tests.test_board import make_post
+    from tests.factories import make_post
 
     post = make_post(people["resident"], places["Tajrish"], "کمک برای خرید نان و شیر از مغازهٔ سر کوچه")
     sign_in(client, people["resident"].phone)
@@ -201,7 +201,7 @@ def test_the_simple_pages_ask_for_the_number_and_pin_on_a_simple_page(client, pe
 
 
 def test_a_volunteer_adding_a_kind_on_the_simple_pages_keeps_the_rest(client, people, places):
-    from tests.test_volunteers import activity
+    from tests.factories import activity
 
     user = people["volunteer"]
     volunteers.save_volunteer(

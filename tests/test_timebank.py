@@ -15,8 +15,8 @@ import models
 from hamsayeh import persian
 from hamsayeh.domain import accounts, board, timebank
 from tests.conftest import sign_in, submit
+from tests.factories import make_post
 from tests.pages import check_page
-from tests.test_board import make_post
 
 
 def ledger_is_sound():
@@ -212,7 +212,7 @@ def test_the_neighborhoods_summary_counts_hours_by_kind_without_names(client, pe
 
 
 def test_the_statement_pdf_has_the_persian_lines_in_order_and_its_own_font(client, people, places, tmp_path):
-    from tests.test_centers import read_qr
+    from tests.factories import read_qr
 
     _post, response = accepted_help(people, places)
     board.confirm_help(response, people["resident"], minutes=60)

@@ -3,24 +3,13 @@
 import datetime
 
 import models
-from hamsayeh.domain import accounts, board, volunteers
+from hamsayeh.domain import board, volunteers
 from tests.conftest import sign_in, submit
+from tests.factories import activity, make_post, volunteer
 from tests.pages import check_page
-from tests.test_board import make_post
 
 ALL_DAYS = 127  # Saturday to Friday
 MORNING, AFTERNOON, EVENING = 1, 2, 4
-
-
-def activity(slug):
-    return models.ActivityType.get(models.ActivityType.slug == slug)
-
-
-def volunteer(name, phone, neighborhood, slugs=("errands",), reach="district", weekdays=ALL_DAYS, slots=7, **fields):
-    user = accounts.create_user(phone, name, "2580", roles=("resident",), neighborhood=neighborhood)
-    return volunteers.save_volunteer(
-        user, neighborhood, [activity(s) for s in slugs], weekdays=weekdays, time_slots=slots, reach=reach, **fields
-    )
 
 
 def test_registering_as_a_volunteer(client, people, places):

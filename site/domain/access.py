@@ -7,8 +7,8 @@ functions, so a rule is written once. `user` may be None (a guest) and
 writes, and nothing knows of Flask.
 """
 
-from hamsayeh.domain import facilitators, registry, timebank
-from models import STAFF_ROLES, OrganizationMember, TrustedHelper
+from hamsayeh.domain import callbacks, facilitators, network, organizations, registry, timebank, volunteers
+from models import IDEA_MOVES, STAFF_ROLES, OrganizationMember, TrustedHelper
 
 # --- Site-wide roles ------------------------------------------------------------
 
@@ -33,6 +33,28 @@ def is_center_staff(user, roles):
 def is_staff(user, roles):
     """Anyone whose role shows them other people's data: shorter sessions, no acting for them."""
     return user is not None and bool(set(roles) & STAFF_ROLES)
+
+
+# --- Whole pages: the menu shows a page exactly when its guard lets the user in ------
+
+
+def may_manage_facilitators(user, roles):
+    """Headquarters everywhere, center staff in their center's area."""
+    return is_headquarters(user, roles) or is_center_staff(user, roles)
+
+
+def may_use_desk(user, roles):
+    """The help desk: center staff and facilitators, for the neighbors they look after."""
+    return is_center_staff(user, roles) or is_facilitator(user, roles)
+
+
+def may_see_center_accounts(user, roles):
+    return is_center_staff(user, roles)
+
+
+def may_use_registry(user, roles):
+    """Staff of an organization that is a member of an assembly."""
+    return bool(registry_organizations(user, roles))
 
 
 # --- Places: centers and neighborhoods --------------------------------------------
@@ -86,11 +108,28 @@ def registry_organizations(user, roles):
 # --- People: looking after a member, acting for them ------------------------------------
 
 
+def sees_others_data(member):
+    """A staff account: a site-wide staff role, or active staff of an
+    organization (which opens its records, and the registry). Nobody resets
+    its PIN or acts for it at a desk: that would borrow its access."""
+    if set(member.roles()) & STAFF_ROLES:
+        return True
+    return (
+        OrganizationMember.select()
+        .where(
+            OrganizationMember.user == member,
+            OrganizationMember.is_active,
+            OrganizationMember.role.in_(OrganizationMember.STAFF),
+        )
+        .exists()
+    )
+
+
 def looks_after(actor, actor_roles, member):
     """Whether staff `actor` looks after `member` (never a staff account): a
     center's staff its members, a facilitator the neighbors of the
     neighborhoods they are assigned to."""
-    if actor is None or member.id == actor.id or set(member.roles()) & STAFF_ROLES:
+    if actor is None or member.id == actor.id or sees_others_data(member):
         return False
     if "center_staff" in actor_roles and actor.work_center_id and timebank.is_center_member(actor.work_center, member):
         return True
@@ -100,8 +139,273 @@ def looks_after(actor, actor_roles, member):
 
 
 def may_act_for(actor, actor_roles, person):
-    """A trusted helper the person named, or staff who look after them."""
-    if actor is None or set(person.roles()) & STAFF_ROLES or not person.is_active:
+    """A trusted helper the person named and who accepted, or staff who look after them."""
+    if actor is None or sees_others_data(person) or not person.is_active:
         return False
-    named = TrustedHelper.select().where(TrustedHelper.person == person, TrustedHelper.helper == actor).exists()
+    named = (
+        TrustedHelper.select()
+        .where(TrustedHelper.person == person, TrustedHelper.helper == actor, TrustedHelper.status == "accepted")
+        .exists()
+    )
     return named or looks_after(actor, actor_roles, person)
+
+
+# --- The board, volunteers, call-backs and the help desk ---------------------------------
+
+# Who may file a post for a neighbor without a phone or an account.
+ON_BEHALF_ROLES = frozenset({"volunteer", "facilitator", "center_staff"})
+
+
+def may_file_on_behalf(user, roles):
+    return user is not None and bool(set(roles) & ON_BEHALF_ROLES)
+
+
+def may_see_post(user, roles, post):
+    """Every post is public but a cancelled one, which only its author sees."""
+    return post.status != "cancelled" or is_post_author(user, roles, post)
+
+
+def is_post_author(user, roles, post):
+    return user is not None and user.id == post.author_id
+
+
+def may_answer_post(user, roles, post):
+    """Any member may answer or report a post they can see."""
+    return user is not None and may_see_post(user, roles, post)
+
+
+def may_see_post_place(user, roles, post):
+    """The exact place and contact details: the author and accepted helpers only."""
+    return post.can_see_place(user)
+
+
+def coordinates_post(user, roles, post):
+    """Who sees a need's best-matched volunteers and may invite them: its
+    author, and the facilitators assigned to its neighborhood."""
+    if user is None or post.kind != "request" or post.status not in ("open", "matched"):
+        return False
+    return is_post_author(user, roles, post) or facilitates(user, roles, post.neighborhood_id)
+
+
+def asked_for_response(user, roles, response):
+    """The author of the post that `response` answers: they accept or decline it."""
+    return user is not None and response.post.author_id == user.id
+
+
+def gave_response(user, roles, response):
+    return user is not None and response.responder_id == user.id
+
+
+def takes_part_in(user, roles, response):
+    """Either side of an answer: both may say the help is done."""
+    return asked_for_response(user, roles, response) or gave_response(user, roles, response)
+
+
+def was_helped(user, roles, response):
+    """Who receives the help: they confirm it, and pay for it from their time."""
+    return user is not None and response.post.helped_person(response) == user.id
+
+
+def serves_at_desk(user, roles, member):
+    """The desk finds, resets and acts for only the neighbors its staff look after."""
+    return may_use_desk(user, roles) and looks_after(user, roles, member)
+
+
+def answers_callback(user, roles, callback):
+    """A desk answers the call-backs of its center or area, of a facilitator's
+    neighborhoods, and those that came with no place at all."""
+    return may_use_desk(user, roles) and callbacks.answered_by(callback, user, roles)
+
+
+# --- Centers, programs, kiosks, facilitators and members -----------------------------------
+
+
+def may_run_a_center(user, roles):
+    """The pages that run a center (programs, notices, cards, kiosks):
+    headquarters and center staff; which center is asked of `works_at`."""
+    return is_headquarters(user, roles) or is_center_staff(user, roles)
+
+
+def manages_program(user, roles, program):
+    """Who keeps a program: its center's staff, or its organization's managers
+    and staff; headquarters everywhere."""
+    if program.center_id:
+        return works_at(user, roles, program.center)
+    return staff_of(user, roles, program.organization)
+
+
+def may_manage_kiosks(user, roles, center):
+    """Turning a terminal into the center's kiosk, or switching one off: whoever works at the center."""
+    return works_at(user, roles, center)
+
+
+def facilitator_area(user, roles, facilitator):
+    """The area within which `user` may assign `facilitator` to neighborhoods:
+    headquarters the facilitator's city, a center's staff their center's area;
+    None when there is none."""
+    if is_headquarters(user, roles):
+        home = facilitator.neighborhood
+        return volunteers.city_of(home) if home else None
+    if is_center_staff(user, roles) and user.work_center_id:
+        return user.work_center.area
+    return None
+
+
+def may_assign_facilitator(user, roles, facilitator, neighborhood):
+    """Assigning (or unassigning) a facilitator to a neighborhood within the manager's area."""
+    area = facilitator_area(user, roles, facilitator)
+    return (
+        area is not None
+        and neighborhood is not None
+        and neighborhood.kind == "neighborhood"
+        and neighborhood.path.startswith(area.path)
+    )
+
+
+# --- The network (stories, ideas, channel), organizations and the registry ----------------
+
+
+def may_read_all_stories(user, roles, neighborhood):
+    """Who reads every story of a neighborhood, public or not: headquarters,
+    its facilitators, and the staff of a center whose area holds it."""
+    if is_headquarters(user, roles) or facilitates(user, roles, neighborhood.id):
+        return True
+    center = user.work_center if is_center_staff(user, roles) and user.work_center_id else None
+    return center is not None and neighborhood.path.startswith(center.area.path)
+
+
+def keeps_record_of(user, roles, neighborhood):
+    """Only a neighborhood's own facilitators keep its record of stories."""
+    return facilitates(user, roles, neighborhood.id)
+
+
+def may_read_story(user, roles, story):
+    return story.is_public or may_read_all_stories(user, roles, story.neighborhood)
+
+
+def may_edit_story(user, roles, story):
+    return keeps_record_of(user, roles, story.neighborhood)
+
+
+def may_search_stories(user, roles):
+    """Headquarters everywhere; a center's staff in their center's area."""
+    return is_headquarters(user, roles) or (is_center_staff(user, roles) and user.work_center_id is not None)
+
+
+def idea_roles(user, roles, idea):
+    """The parts `user` plays in an idea's steps: "author", "facilitator" (of
+    its neighborhood) and "hq"."""
+    if user is None:
+        return set()
+    parts = {"author"} if user.id == idea.author_id else set()
+    if facilitates(user, roles, idea.neighborhood_id):
+        parts.add("facilitator")
+    if is_headquarters(user, roles):
+        parts.add("hq")
+    return parts
+
+
+def idea_moves(user, roles, idea):
+    """The steps `user` may take on the idea now."""
+    parts = idea_roles(user, roles, idea)
+    return [
+        action
+        for action, (who, from_statuses, _to) in IDEA_MOVES.items()
+        if who in parts and idea.status in from_statuses
+    ]
+
+
+def may_review_ideas(user, roles):
+    return is_facilitator(user, roles) or is_headquarters(user, roles)
+
+
+def may_post_to_channels(user, roles):
+    """Headquarters and facilitators speak on the channel and see its problems."""
+    return is_headquarters(user, roles) or is_facilitator(user, roles)
+
+
+def may_announce(user, roles, area):
+    """Headquarters speaks anywhere (`area` None: to everyone); a facilitator
+    to the neighborhoods they serve and to those neighborhoods' districts."""
+    if is_headquarters(user, roles):
+        return True
+    if not is_facilitator(user, roles) or area is None:
+        return False
+    return any(area.id in (hood.id, hood.parent_id) for hood in network.assigned_neighborhoods(user))
+
+
+def may_read_channel_item(user, roles, item):
+    """Announcements are public; a problem is between the facilitators of its
+    neighborhood and headquarters."""
+    return item.kind == "announcement" or is_headquarters(user, roles) or facilitates(user, roles, item.area_id)
+
+
+def answers_problem(user, roles, item):
+    """Headquarters' reply to a problem is its answer, and closes it."""
+    return item.kind == "problem" and is_headquarters(user, roles)
+
+
+def may_open_organizations(user, roles):
+    """Only headquarters opens an organization's page and names its first manager."""
+    return is_headquarters(user, roles)
+
+
+def assembly_organizations(user, roles, assembly):
+    """The assembly's member organizations where `user` is active staff: what
+    they post and state to the assembly, they do for one of these."""
+    if user is None:
+        return []
+    return list(organizations.staff_organizations(user, assembly))
+
+
+def may_read_assembly_posts(user, roles, assembly):
+    """The members' posts may speak of families: they stay within the assembly."""
+    return is_headquarters(user, roles) or bool(assembly_organizations(user, roles, assembly))
+
+
+def may_read_registry_record(user, roles, record):
+    """A record of one of the user's own assembly members; never another's."""
+    return record.organization_id in {org.id for org in registry_organizations(user, roles)}
+
+
+# --- Accounts, sessions and the time bank ----------------------------------------------------
+
+
+def may_manage_time_accounts(user, roles):
+    """The pages of the center's time accounts: center staff and headquarters."""
+    return is_center_staff(user, roles) or is_headquarters(user, roles)
+
+
+def may_manage_time_account(user, roles, account):
+    """Headquarters any account, a center's staff the accounts of the center's
+    members who are not staff themselves; no one their own (no self-dealing:
+    their floor, the pool paying for them, their transfers' corrections)."""
+    if user is None or timebank.is_own_account(user, account):
+        return False
+    if is_headquarters(user, roles):
+        return True
+    return (
+        is_center_staff(user, roles)
+        and user.work_center_id is not None
+        and account.kind == "member"
+        and not set(account.user.roles()) & STAFF_ROLES
+        and timebank.is_center_member(user.work_center, account.user)
+    )
+
+
+def may_reverse_transfer(user, roles, transfer):
+    """Staff who manage the account on one side, when neither side is their own."""
+    sides = (transfer.source, transfer.target)
+    if any(timebank.is_own_account(user, side) for side in sides):
+        return False
+    return any(may_manage_time_account(user, roles, side) for side in sides)
+
+
+def names_helper(user, roles, link):
+    """The person who named (or asked) this trusted helper."""
+    return user is not None and link.person_id == user.id
+
+
+def is_named_helper(user, roles, link):
+    """The helper this person named or asked."""
+    return user is not None and link.helper_id == user.id

@@ -1,10 +1,20 @@
-"""The audit log (ASVS V16.3, V16.4.2): append-only and hash-chained."""
+"""The audit log (ASVS V16.3, V16.4.2): append-only and chained by HMAC under
+a key kept outside the database (`HAMSAYEH_AUDIT_KEY`), so that someone who
+can write to the database can delete an entry but cannot hide that they did."""
 
 import hmac
 
 from peewee import SqliteDatabase
 
 from models import GENESIS_HASH, AuditEntry, db, utcnow, write_transaction
+
+_key = ""
+
+
+def use_audit_key(key):
+    """The chain's key, given once at start-up."""
+    global _key
+    _key = key
 
 
 def lock_audit():
@@ -27,7 +37,7 @@ def record_audit(action, actor=None, subject="", detail=""):
         previous_hash=last.entry_hash if last else GENESIS_HASH,
     )
     entry.at = utcnow()
-    entry.entry_hash = entry.digest()
+    entry.entry_hash = entry.digest(_key)
     AuditEntry.insert(**entry.__data__).execute()
 
 
@@ -42,7 +52,7 @@ def verify_audit_chain():
     """The id of the first entry that does not fit the chain, or None."""
     previous = GENESIS_HASH
     for entry in AuditEntry.select().order_by(AuditEntry.id).iterator():
-        if entry.previous_hash != previous or not hmac.compare_digest(entry.digest(), entry.entry_hash):
+        if entry.previous_hash != previous or not hmac.compare_digest(entry.digest(_key), entry.entry_hash):
             return entry.id
         previous = entry.entry_hash
     return None

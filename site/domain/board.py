@@ -80,6 +80,26 @@ def confirm_help(response, actor, thank_you="", minutes=0):
             timebank.pay_for_help(response, minutes, actor, *accounts)
 
 
+def response_of(post, user):
+    """`user`'s own answer to `post`, or None."""
+    return HelpResponse.get_or_none(HelpResponse.post == post, HelpResponse.responder == user)
+
+
+def responses_to(post):
+    """Every answer to `post`, first first: what its author sees."""
+    return list(post.responses.order_by(HelpResponse.id))
+
+
+def posts_by(author, limit=10):
+    """The member's latest posts, newest first."""
+    return list(
+        HelpPost.select()
+        .where(HelpPost.author == author)
+        .order_by(HelpPost.created_at.desc(), HelpPost.id.desc())
+        .limit(limit)
+    )
+
+
 def create_post(author, form_key, **fields):
     """The new post, or the one this same form already created (double submit);
     None when the form key belongs to someone else's post."""

@@ -1,7 +1,9 @@
 """Facilitators (تسهیل‌گران): profiles, the neighborhoods they serve, their training."""
 
 from hamsayeh.domain import audit
-from models import FacilitatorAssignment, FacilitatorProfile, User, write_transaction
+from models import Area, FacilitatorAssignment, FacilitatorProfile, Training, User, write_transaction
+
+NEIGHBORHOODS_LISTED = 300
 
 
 def facilitator_profile(user, create=True):
@@ -57,3 +59,37 @@ def facilitates(user, neighborhood_id):
         .where(FacilitatorProfile.user == user, FacilitatorAssignment.neighborhood == neighborhood_id)
         .exists()
     )
+
+
+def record_training(user, course, hours, completed_on, actor):
+    """A course the facilitator completed, recorded by headquarters or center staff."""
+    profile = facilitator_profile(user)
+    with write_transaction():
+        return Training.create(
+            facilitator=profile, course=course, hours=hours, completed_on=completed_on, recorded_by=actor
+        )
+
+
+def save_contact(user, contact):
+    """The facilitator's note that tells neighbors how to reach them."""
+    profile = facilitator_profile(user)
+    with write_transaction():
+        FacilitatorProfile.update(contact=contact).where(FacilitatorProfile.id == profile.id).execute()
+
+
+def assignments_of(profile):
+    """The neighborhoods a facilitator serves (none without a profile)."""
+    return list(profile.assignments.join(Area)) if profile else []
+
+
+def training_of(profile):
+    """The facilitator's courses, the latest first."""
+    return list(profile.training.order_by(Training.completed_on.desc())) if profile else []
+
+
+def neighborhoods_within(area):
+    """The neighborhoods of `area` by name, for choosing one to assign (none without an area)."""
+    if area is None:
+        return []
+    hoods = Area.select().where(Area.kind == "neighborhood", Area.path.startswith(area.path))
+    return list(hoods.order_by(Area.name).limit(NEIGHBORHOODS_LISTED))

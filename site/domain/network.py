@@ -13,6 +13,7 @@ from models import (
     AnnouncementReply,
     Area,
     FacilitatorAssignment,
+    FacilitatorProfile,
     HelpPost,
     Idea,
     IdeaEvent,
@@ -260,3 +261,95 @@ def area_overview(area):
         "uncovered": uncovered.count(),
         "uncovered_sample": list(uncovered.order_by(Area.name).limit(30)),
     }
+
+
+def assigned_neighborhoods(user):
+    """The neighborhoods `user` serves as a facilitator, by name."""
+    return (
+        Area.select()
+        .join(FacilitatorAssignment)
+        .join(FacilitatorProfile)
+        .where(FacilitatorProfile.user == user)
+        .order_by(Area.name)
+    )
+
+
+def story_assets(story, public_only=False):
+    """The asset stories linked to a need."""
+    query = Story.select().join(StoryAsset, on=(StoryAsset.asset == Story.id)).where(StoryAsset.need == story)
+    return query.where(Story.is_public) if public_only else query
+
+
+def story_posts(story):
+    """The help-board requests linked to a need, but the cancelled ones."""
+    return HelpPost.select().join(StoryPost).where(StoryPost.story == story, HelpPost.status != "cancelled")
+
+
+def linkable_assets(story, limit=50):
+    """The current assets of a need's neighborhood, to link it to."""
+    return stories_in(story.neighborhood, kind="asset").where(Story.status == "current").limit(limit)
+
+
+def link_target(need, asset_id=None, post_id=None):
+    """An asset story, or a help-board request, of the need's neighborhood; None if there is none such."""
+    if asset_id is not None:
+        return Story.get_or_none(Story.id == asset_id, Story.kind == "asset", Story.neighborhood == need.neighborhood)
+    return HelpPost.get_or_none(
+        HelpPost.id == (post_id or 0), HelpPost.kind == "request", HelpPost.neighborhood == need.neighborhood
+    )
+
+
+def has_supported(idea, user):
+    return user is not None and IdeaSupport.select().where(IdeaSupport.idea == idea, IdeaSupport.user == user).exists()
+
+
+def similar_ideas(idea, limit=50):
+    """The other open ideas of the idea's neighborhood, newest first: what it may join."""
+    return (
+        Idea.select()
+        .where(Idea.neighborhood == idea.neighborhood, Idea.status.in_(Idea.OPEN), Idea.id != idea.id)
+        .order_by(Idea.created_at.desc())
+        .limit(limit)
+    )
+
+
+def merge_target(idea, target_id):
+    """One of the idea's similar ideas, or None."""
+    return similar_ideas(idea).where(Idea.id == target_id).first()
+
+
+def ideas_to_review(facilitator, limit=100):
+    """The ideas of a facilitator's neighborhoods waiting for them."""
+    mine = (
+        FacilitatorAssignment.select(FacilitatorAssignment.neighborhood)
+        .join(FacilitatorProfile)
+        .where(FacilitatorProfile.user == facilitator)
+    )
+    return ideas_in(statuses=("proposed", "needs_detail")).where(Idea.neighborhood.in_(mine)).limit(limit)
+
+
+def announcements_to_everyone():
+    """Announcements to the whole country, newest first."""
+    return (
+        Announcement.select(Announcement, User)
+        .join(User)
+        .where(Announcement.kind == "announcement", Announcement.area.is_null())
+        .order_by(Announcement.created_at.desc())
+    )
+
+
+def replies_to(announcement):
+    return (
+        AnnouncementReply.select(AnnouncementReply, User)
+        .join(User)
+        .where(AnnouncementReply.announcement == announcement)
+        .order_by(AnnouncementReply.id)
+    )
+
+
+def problems_of(neighborhoods=None, limit=100):
+    """Problems raised to headquarters, open ones first: of `neighborhoods`, or everywhere (None)."""
+    query = Announcement.select(Announcement, User).join(User).where(Announcement.kind == "problem")
+    if neighborhoods is not None:
+        query = query.where(Announcement.area.in_([hood.id for hood in neighborhoods]))
+    return query.order_by(Announcement.status.desc(), Announcement.created_at.desc()).limit(limit)

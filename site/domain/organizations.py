@@ -1,18 +1,108 @@
-"""Organizations' portals, their members, the county assembly and its capacity."""
+"""Organizations' portals, their members, the county assembly and its capacity.
+
+A membership is the organization's own business: it opens that organization's
+records (and, for an assembly member's staff, the registry) while it lasts,
+and never gives or takes a site-wide role. Site-wide roles are given by
+administrators only."""
+
+from peewee import IntegrityError
 
 from hamsayeh.domain import audit
 from models import (
     PER_MONTH,
+    Area,
     Assembly,
+    AssemblyPost,
     Capacity,
     Organization,
     OrganizationActivity,
     OrganizationArea,
     OrganizationMember,
-    UserRole,
+    User,
     utcnow,
     write_transaction,
 )
+
+
+class NameTaken(Exception):
+    """Another organization already has a page with this name."""
+
+
+def counties():
+    return Area.select().where(Area.kind == "county").order_by(Area.name)
+
+
+def directory(kind=None, county_id=None, limit=200):
+    """Organizations by name, with their county; of a kind, in a county."""
+    query = Organization.select(Organization, Area).join(Area, on=(Organization.county == Area.id))
+    if kind:
+        query = query.where(Organization.kind == kind)
+    if county_id is not None:
+        query = query.where(Organization.county == county_id)
+    return query.order_by(Organization.name).limit(limit)
+
+
+def name_taken(name):
+    return Organization.select().where(Organization.name == name).exists()
+
+
+def open_organization(name, kind, county, manager, actor, in_assembly=False):
+    """Headquarters opens an organization's page with its first manager, and
+    joins it to its county's assembly when asked: all of it, or nothing.
+    NameTaken when the same name was sent twice at once."""
+    try:
+        with write_transaction():
+            organization = Organization.create(name=name, kind=kind, county=county)
+            audit.record_audit("organization.created", actor=actor, subject=f"org:{organization.id}")
+            set_membership(organization, manager, "manager", actor)
+            if in_assembly:
+                join_assembly(organization, actor)
+    except IntegrityError as error:
+        raise NameTaken(name) from error
+    return organization
+
+
+def places_of(organization, limit=300):
+    """The county's cities and neighborhoods an organization may serve."""
+    return (
+        Area.select()
+        .where(Area.path.startswith(organization.county.path), Area.kind.in_(("city", "district", "neighborhood")))
+        .order_by(Area.path)
+        .limit(limit)
+    )
+
+
+def areas_served(organization):
+    return Area.select().join(OrganizationArea).where(OrganizationArea.organization == organization).order_by(Area.name)
+
+
+def membership(organization, user):
+    """`user`'s membership of the organization, active or waiting (None for a guest)."""
+    if user is None:
+        return None
+    return OrganizationMember.get_or_none(
+        OrganizationMember.organization == organization, OrganizationMember.user == user
+    )
+
+
+def members_of(organization):
+    """Its members and requests to join, the waiting ones first."""
+    return (
+        OrganizationMember.select(OrganizationMember, User)
+        .join(User)
+        .where(OrganizationMember.organization == organization)
+        .order_by(OrganizationMember.is_active, User.name)
+    )
+
+
+def member_account(organization, user_id):
+    """The account of one of the organization's members or requests, or None."""
+    return (
+        User.select()
+        .join(OrganizationMember)
+        .where(OrganizationMember.organization == organization, User.id == user_id)
+        .first()
+    )
 
 
 def set_organization_lists(organization, areas, activities, actor, **fields):
@@ -48,8 +138,9 @@ def ask_to_join(organization, user):
 
 
 def set_membership(organization, user, role, actor, active=True):
-    """Add or change a member (accepting a request is making it active); the
-    registry's staff get the charity_staff role, which shows them its pages."""
+    """Add or change a member (accepting a request is making it active). What
+    the role opens is asked of the membership itself (access.staff_of,
+    access.registry_organizations): no site-wide role is given."""
     with write_transaction():
         changed = (
             OrganizationMember.update(role=role, is_active=active)
@@ -58,14 +149,13 @@ def set_membership(organization, user, role, actor, active=True):
         )
         if not changed:
             OrganizationMember.create(organization=organization, user=user, role=role, is_active=active)
-        if active and role in OrganizationMember.STAFF:
-            UserRole.insert(user=user, role="charity_staff").on_conflict_ignore().execute()
         audit.record_audit(
             "organization.member", actor=actor, subject=f"user:{user.id}", detail=f"org:{organization.id} {role}"
         )
 
 
 def remove_membership(organization, user_id, actor):
+    """The member leaves: what the membership opened closes with it, at once."""
     with write_transaction():
         OrganizationMember.delete().where(
             OrganizationMember.organization == organization, OrganizationMember.user == user_id
@@ -112,3 +202,54 @@ def assembly_capacity(assembly):
         key = (row.category, row.area_id)
         combined[key] = combined.get(key, 0) + row.quantity * PER_MONTH[row.period]
     return {key: round(amount) for key, amount in combined.items()}
+
+
+def staff_organizations(user, assembly):
+    """The assembly's member organizations where `user` is active staff."""
+    return (
+        Organization.select()
+        .join(OrganizationMember)
+        .where(
+            Organization.assembly == assembly,
+            OrganizationMember.user == user,
+            OrganizationMember.is_active,
+            OrganizationMember.role.in_(OrganizationMember.STAFF),
+        )
+        .order_by(Organization.name)
+    )
+
+
+def share_post(assembly, organization, author, kind, title, body, form_key):
+    """A member organization's experience or lesson, shared once per form."""
+    with write_transaction():
+        AssemblyPost.insert(
+            assembly=assembly,
+            organization=organization,
+            author=author,
+            kind=kind,
+            title=title,
+            body=body,
+            form_key=form_key,
+        ).on_conflict_ignore().execute()
+
+
+def assembly_posts(assembly, limit=30):
+    return (
+        AssemblyPost.select(AssemblyPost, Organization)
+        .join(Organization)
+        .where(AssemblyPost.assembly == assembly)
+        .order_by(AssemblyPost.created_at.desc())
+        .limit(limit)
+    )
+
+
+def capacity_summary(assembly):
+    """The assembly's capacity per month: ({category: amount},
+    {(category, area id): amount}, {area id: area}) for the places named."""
+    capacity = assembly_capacity(assembly)
+    by_category = {}
+    for (category, _area), amount in capacity.items():
+        by_category[category] = by_category.get(category, 0) + amount
+    area_ids = [area_id for _category, area_id in capacity if area_id]
+    places = {area.id: area for area in Area.select().where(Area.id.in_(area_ids))}
+    return by_category, capacity, places

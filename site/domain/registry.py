@@ -81,10 +81,11 @@ def find_beneficiary(assembly, key, id_kind, number):
     )
 
 
-def record_beneficiary(organization, actor, key, id_kind, number, limit=None, **fields):
+def record_beneficiary(organization, actor, key, id_kind, number, limited=False, **fields):
     """The organization's record of the person (made once; sent again, the
     first stays), and the person in the assembly's registry. A new record
-    counts against `limit` look-ups an hour: it shows what others gave."""
+    shows what others gave: when `limited`, it counts against the hourly
+    look-up limits."""
     digest = identifier_hash(key, id_kind, number)
 
     def existing():
@@ -100,7 +101,8 @@ def record_beneficiary(organization, actor, key, id_kind, number, limit=None, **
             record = existing()
             if record:
                 return record, False
-            check_look_up_limit(actor, limit)
+            if limited:
+                check_look_up_limit(actor, organization)
             Beneficiary.insert(
                 assembly=organization.assembly_id, id_kind=id_kind, identifier_hash=digest, last_digits=number[-4:]
             ).on_conflict_ignore().execute()
@@ -138,27 +140,39 @@ def record_service(record, actor, form_key, **fields):
     return made_once(Service, form_key, make)
 
 
+# Look-ups an hour per staff member: enough for a busy desk, too few to walk
+# through the county's national codes.
+INQUIRIES_PER_HOUR = 60
+# And per organization, however many staff accounts it has: a manager who adds
+# accounts (unverified sign-ups are cheap) does not multiply the limit.
+ORGANIZATION_INQUIRIES_PER_HOUR = 180
+
+
 class RateLimited(Exception):
-    """Too many look-ups in the last hour."""
+    """Too many look-ups in the last hour, by the person or by their organization."""
 
 
-def check_look_up_limit(actor, limit):
-    """Inside the write transaction, before the look-up's audit entry."""
+def check_look_up_limit(actor, organization):
+    """Inside the write transaction, before the look-up's audit entry (the
+    lock makes the count and the entry one step)."""
     audit.lock_audit()
-    if limit is not None and recent_inquiries(actor) >= limit:
+    if (
+        recent_inquiries(actor) >= INQUIRIES_PER_HOUR
+        or recent_organization_inquiries(organization) >= ORGANIZATION_INQUIRIES_PER_HOUR
+    ):
         raise RateLimited
 
 
-def inquire(organization, actor, key, id_kind, number, months, reason, limit=None):
+def inquire(organization, actor, key, id_kind, number, months, reason):
     """What the assembly gave this person in the last `months`: services by
     category and how many organizations gave them. Other organizations'
     records show only when the person consented to share. Every inquiry is in
-    the audit log with who, when and why, found or not; more than `limit` an
-    hour are refused."""
+    the audit log with who, when and why, found or not; beyond the hourly
+    limits (the person's and the organization's) it is refused."""
     person = find_beneficiary(organization.assembly_id, key, id_kind, number)
     since = datetime.date.today() - datetime.timedelta(days=round(months * 30.44))
     with write_transaction():
-        check_look_up_limit(actor, limit)
+        check_look_up_limit(actor, organization)
         audit.record_audit(
             "registry.inquiry",
             actor=actor,
@@ -296,9 +310,140 @@ def services_by(assembly, since, group):
 
 
 def recent_inquiries(actor, window=datetime.timedelta(hours=1)):
-    """How many inquiries `actor` made lately: the registry's rate limit."""
+    """How many look-ups `actor` made lately: the registry's rate limit."""
     return (
         AuditEntry.select()
         .where(AuditEntry.actor == actor, AuditEntry.action.in_(LOOK_UPS), AuditEntry.at >= utcnow() - window)
         .count()
     )
+
+
+def recent_organization_inquiries(organization, window=datetime.timedelta(hours=1)):
+    """How many look-ups all of the organization's staff made lately. A
+    look-up's audit entry names the organization first in its detail."""
+    named = f"org:{organization.id}"
+    return (
+        AuditEntry.select()
+        .where(
+            AuditEntry.action.in_(LOOK_UPS),
+            AuditEntry.at >= utcnow() - window,
+            (AuditEntry.detail == named) | AuditEntry.detail.startswith(f"{named} "),
+        )
+        .count()
+    )
+
+
+def set_consent(record, actor, given):
+    """The person's consent to share their record with the assembly's other members, given or withdrawn."""
+    with write_transaction():
+        BeneficiaryRecord.update(consent_to_share=given).where(BeneficiaryRecord.id == record.id).execute()
+        audit.record_audit(
+            "registry.consent_given" if given else "registry.consent_withdrawn",
+            actor=actor,
+            subject=f"beneficiary:{record.beneficiary_id}",
+            detail=f"org:{record.organization_id}",
+        )
+
+
+def recent_records(organization, limit=20):
+    return (
+        BeneficiaryRecord.select(BeneficiaryRecord, Beneficiary)
+        .join(Beneficiary)
+        .where(BeneficiaryRecord.organization == organization)
+        .order_by(BeneficiaryRecord.created_at.desc())
+        .limit(limit)
+    )
+
+
+def county_places(organization, limit=300):
+    """The cities and neighborhoods of the organization's assembly's county,
+    as (id, [names from the county down])."""
+    county = organization.assembly.county
+    places = list(
+        Area.select().where(Area.path.startswith(county.path), Area.id != county.id).order_by(Area.path).limit(limit)
+    )
+    names = {place.id: place.name for place in places}
+    return [
+        (place.id, [names[int(i)] for i in place.path.strip("/").split("/") if int(i) in names]) for place in places
+    ]
+
+
+def view_record(record, actor):
+    """The services of the record's person: (its organization's own, how many
+    others gave); the reading is in the audit log."""
+    audit.audit(
+        "registry.viewed",
+        actor=actor,
+        subject=f"beneficiary:{record.beneficiary_id}",
+        detail=f"org:{record.organization_id}",
+    )
+    services = list(
+        Service.select()
+        .where(Service.beneficiary == record.beneficiary_id)
+        .order_by(Service.given_on.desc(), Service.id.desc())
+    )
+    own = [item for item in services if item.organization_id == record.organization_id]
+    return own, len(services) - len(own)
+
+
+def import_rows(organization, actor, key, rows, note, bad=0):
+    """Record the checked rows of an organization's list (each {"identifier":
+    (kind, number), "name", "household_size", "service": (day, category) or
+    None}); the same list again adds nothing. Counts of what came in; the
+    import, with the number of `bad` rows left out, is in the audit log."""
+    result = {"new": 0, "known": 0, "services": 0}
+    for fields in rows:
+        (kind, identifier), service = fields["identifier"], fields["service"]
+        record, created = record_beneficiary(
+            organization, actor, key, kind, identifier, name=fields["name"], household_size=fields["household_size"]
+        )
+        result["new" if created else "known"] += 1
+        if service is not None:
+            day, category = service
+            form_key = import_key(key, organization.id, record.beneficiary_id, day, category)
+            before = Service.select().where(Service.form_key == form_key).exists()
+            record_service(record, actor, form_key, category=category, given_on=day, note=note)
+            result["services"] += 0 if before else 1
+    audit.audit(
+        "registry.imported",
+        actor=actor,
+        subject=f"org:{organization.id}",
+        detail=f"new:{result['new']} known:{result['known']} services:{result['services']} bad:{bad}",
+    )
+    return result
+
+
+def assembly_report(organization, key, months, waiting_days):
+    """The assembly's report for one of its members: counts and pseudonymous
+    references only; months by their first day, areas by id (None: not known)."""
+    assembly = organization.assembly
+    since = datetime.date.today() - datetime.timedelta(days=round(months * 30.44))
+    own = {
+        row.beneficiary_id: row.id
+        for row in BeneficiaryRecord.select().where(BeneficiaryRecord.organization == organization)
+    }
+
+    def ref(person_id):
+        return {"ref": registry_ref(key, person_id), "record": own.get(person_id)}
+
+    by_month = services_by(assembly, since, "month")
+    by_area = services_by(assembly, since, "area")
+    by_category = {}
+    for counts in by_month.values():
+        for category, count in counts.items():
+            by_category[category] = by_category.get(category, 0) + count
+    unserved_people = unserved(assembly, since)
+    return {
+        "parallel": [
+            {**ref(person), "category": category, "services": services}
+            for person, category, services in parallel_services(assembly, since)
+        ],
+        "many": [{**ref(person), "givers": givers} for person, givers in served_by_many(assembly, since)],
+        "unserved_count": unserved_people.count(),
+        "unserved": [ref(person.id) for person in unserved_people.order_by(Beneficiary.created_at).limit(50)],
+        "waiting": list(needs_filed_for_someone(assembly.county, utcnow() - datetime.timedelta(days=waiting_days))),
+        "by_month": sorted(by_month.items()),
+        "by_area": by_area,
+        "area_names": {area.id: area.name for area in Area.select().where(Area.id.in_(list(by_area)))},
+        "by_category": by_category,
+    }

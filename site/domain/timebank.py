@@ -1,5 +1,9 @@
 """The time bank (بانک زمان): a double-entry ledger of minutes that never lets an account cross its floor."""
 
+import datetime
+from zoneinfo import ZoneInfo
+
+import jdatetime
 from peewee import IntegrityError, SqliteDatabase, fn
 
 from hamsayeh.domain import audit
@@ -10,6 +14,7 @@ from models import (
     MAX_TRANSFER,
     ActivityType,
     Area,
+    Center,
     HelpPost,
     HelpResponse,
     TimeAccount,
@@ -20,9 +25,17 @@ from models import (
     write_transaction,
 )
 
+TEHRAN = ZoneInfo("Asia/Tehran")
+# WeasyPrint lays out a statement's line in about 7 ms (15 ms on a busy
+# machine): a part of at most this many lines stays under a second, however
+# many transfers a member makes in a month (bench/expensive.py).
+STATEMENT_LINES = 50
+
 
 class TransferError(ValueError):
-    """Why a transfer cannot be made: "floor", "self", "amount", "reversed"."""
+    """Why a transfer cannot be made: "floor", "self", "amount", "reversed",
+    "recipient" (no active member has the number), "actor" (someone acting
+    for the payer cannot be paid from their account)."""
 
     def __init__(self, reason, account=None):
         super().__init__(reason)
@@ -62,6 +75,29 @@ def pool_account(area, create=True):
     return _account(TimeAccount.area, area, create, kind="pool")
 
 
+def area_pool(area):
+    """The area's community pool, if anyone has given to it yet."""
+    return TimeAccount.get_or_none(TimeAccount.area == area)
+
+
+def saved_account(account):
+    """`account` as stored: made now if it was only shown until this moment."""
+    if account.id is not None:
+        return account
+    if account.kind == "member":
+        return member_account(account.user)
+    return center_account(account.center) if account.kind == "center" else pool_account(account.area)
+
+
+def current_account(account):
+    """The account as it is now (its balance may have moved since it was read)."""
+    return TimeAccount.get_by_id(account.id) if account.id is not None else account
+
+
+def is_own_account(user, account):
+    return user is not None and account.user_id is not None and account.user_id == user.id
+
+
 def transfer(source, target, minutes, made_by, kind="manual", reason="", form_key=None, response=None, reverses=None):
     """Move `minutes` from one account to another, all or nothing.
 
@@ -73,6 +109,11 @@ def transfer(source, target, minutes, made_by, kind="manual", reason="", form_ke
         raise TransferError("self")
     if not isinstance(minutes, int) or not 0 < minutes <= MAX_TRANSFER:
         raise TransferError("amount")
+    if kind != "help" and is_own_account(made_by, target) and not is_own_account(made_by, source):
+        # No one moves hours that are not theirs into their own account: not
+        # someone acting for a member, nor staff from a center's account or by
+        # correcting a transfer.
+        raise TransferError("own")
     try:
         with write_transaction():
             if not isinstance(db.obj, SqliteDatabase):
@@ -137,6 +178,44 @@ def reverse_transfer(original, made_by, reason):
     )
 
 
+def send_hours(source, phone, minutes, holder, actor=None, reason="", form_key=None):
+    """Hours by hand from `source` (the holder's own account, or the account
+    of the center the holder works at) to the active member whose number is
+    `phone`. `actor` is who is really there when someone acts for the holder:
+    the transfer names them as its maker.
+
+    Whether the number belongs to anyone is told only when the transfer could
+    otherwise be made (an amount past the floor is refused first), and an
+    unknown number and one that cannot receive get the same answer: the form
+    is no way to learn who has an account."""
+    made_by = actor or holder
+    existing = _same_transfer(form_key, None, None)
+    if existing is not None:
+        return existing
+    if not isinstance(minutes, int) or not 0 < minutes <= MAX_TRANSFER:
+        raise TransferError("amount")
+    paying = current_account(source)
+    if paying.balance - minutes < paying.floor:
+        raise TransferError("floor", paying)
+    recipient = User.by_phone(phone)
+    if recipient is None or not recipient.is_active:
+        raise TransferError("recipient")
+    if recipient.id == holder.id:
+        raise TransferError("self")
+    if actor is not None and recipient.id == actor.id:
+        raise TransferError("own")
+    return transfer(
+        saved_account(source), member_account(recipient), minutes, made_by, reason=reason, form_key=form_key
+    )
+
+
+def give_to_pool(holder, pool, minutes, actor=None, reason="", form_key=None):
+    """The holder's hours to their district's community pool."""
+    return transfer(
+        member_account(holder), saved_account(pool), minutes, actor or holder, reason=reason, form_key=form_key
+    )
+
+
 def help_accounts(response):
     """Who pays for `response` (in the order tried) and who is paid. The
     helped member pays, or their district's community pool: for a neighbor
@@ -165,7 +244,10 @@ def pay_for_help(response, minutes, made_by, payers, helper):
 
 
 def set_floor(account, floor, pool_pays, actor):
-    """Staff set how far an account may go below zero, and whether the pool pays."""
+    """Staff set how far an account may go below zero, and whether the pool
+    pays; never for their own account."""
+    if is_own_account(actor, account):
+        raise TransferError("own", account)
     if account.kind != "member" or not LOWEST_FLOOR <= floor <= 0:
         raise TransferError("amount")
     with write_transaction():
@@ -198,6 +280,18 @@ def center_member_accounts(center):
     return TimeAccount.select(TimeAccount, User).join(User).where(_serves(center)).order_by(User.name, User.id)
 
 
+def center_accounts_page(center, viewer, number, size):
+    """One page of the center's members' accounts, and whether more follow;
+    the look is audited (balances are personal)."""
+    found = list(center_member_accounts(center).offset((number - 1) * size).limit(size + 1))
+    audit.audit("time.center_accounts", actor=viewer, subject=f"center:{center.id}", detail=f"page {number}")
+    return found[:size], len(found) > size
+
+
+def record_account_viewed(account, viewer):
+    audit.audit("time.account_viewed", actor=viewer, subject=f"time_account:{account.id}")
+
+
 def account_history(account, limit=None):
     """The account's transfers, newest first."""
     query = (
@@ -206,6 +300,110 @@ def account_history(account, limit=None):
         .order_by(TimeTransfer.created_at.desc(), TimeTransfer.id.desc())
     )
     return query.limit(limit) if limit else query
+
+
+def _line(account, item):
+    """A transfer as `account` sees it: minutes in (or out, negative), the
+    other side, and who made it when that was someone else than the holder
+    taking hours out (staff, or someone acting for them)."""
+    incoming = item.target_id == account.id
+    maker = None
+    if not incoming and account.kind == "member" and item.made_by_id != account.user_id:
+        maker = item.made_by
+    return (item.minutes, item.source, maker) if incoming else (-item.minutes, item.target, maker)
+
+
+def history_page(account, number, size):
+    """One page of the account's history, newest first, as lines (transfer,
+    change, other side, maker), and whether older ones follow."""
+    found = list(account_history(account).offset((number - 1) * size).limit(size + 1))
+    return [(item, *_line(account, item)) for item in found[:size]], len(found) > size
+
+
+# --- Statements, by Jalali month ---------------------------------------------------------
+
+
+def _tehran_midnight(day):
+    """The first moment of a Gregorian `day` in Tehran, in the naive UTC the ledger keeps."""
+    local = datetime.datetime.combine(day, datetime.time(), tzinfo=TEHRAN)
+    return local.astimezone(datetime.UTC).replace(tzinfo=None)
+
+
+def jalali_month_bounds(year, month):
+    """The first moment of a Jalali month and of the next one (UTC)."""
+    start = jdatetime.date(year, month, 1).togregorian()
+    end = jdatetime.date(year + (month == 12), month % 12 + 1, 1).togregorian()
+    return _tehran_midnight(start), _tehran_midnight(end)
+
+
+def jalali_month(moment=None):
+    """(year, month) in Tehran of a UTC moment, by default now."""
+    moment = moment or datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    local = moment.replace(tzinfo=datetime.UTC).astimezone(TEHRAN).date()
+    day = jdatetime.date.fromgregorian(date=local)
+    return day.year, day.month
+
+
+def statement_months(account):
+    """The Jalali months a statement can be printed for, newest first: from
+    the account's first transfer to this month."""
+    first = account_history(account).order_by(TimeTransfer.created_at, TimeTransfer.id).first()
+    year, month = jalali_month()
+    oldest = jalali_month(first.created_at) if first else (year, month)
+    months = []
+    while (year, month) >= oldest:
+        months.append((year, month))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return months
+
+
+def _net(account, *where):
+    """Minutes into `account` less minutes out of it, over the transfers `where` picks."""
+
+    def total(side):
+        summed = TimeTransfer.select(fn.COALESCE(fn.SUM(TimeTransfer.minutes), 0)).where(side == account, *where)
+        return summed.scalar()
+
+    return total(TimeTransfer.target) - total(TimeTransfer.source)
+
+
+def month_statement(account, year, month, part=1, size=STATEMENT_LINES):
+    """Part `part` of the account's statement for a Jalali month: the balance
+    it opens with, its lines oldest first (transfer, change, other side, maker,
+    balance after), and whether another part follows. A part holds at most
+    `size` lines, so a statement costs the same however busy the account."""
+    start, end = jalali_month_bounds(year, month)
+    in_month = (
+        TimeTransfer.select()
+        .where(
+            (TimeTransfer.source == account) | (TimeTransfer.target == account),
+            TimeTransfer.created_at >= start,
+            TimeTransfer.created_at < end,
+        )
+        .order_by(TimeTransfer.created_at, TimeTransfer.id)
+    )
+    balance = _net(account, TimeTransfer.created_at < start)
+    skipped = (part - 1) * size
+    if skipped:
+        earlier = in_month.select(TimeTransfer.minutes, TimeTransfer.target).limit(skipped).tuples()
+        balance += sum(minutes if target == account.id else -minutes for minutes, target in earlier)
+    opening = balance
+    found = list(in_month.offset(skipped).limit(size + 1))
+    lines = []
+    for item in found[:size]:
+        change, other, maker = _line(account, item)
+        balance += change
+        lines.append((item, change, other, maker, balance))
+    return opening, lines, len(found) > size
+
+
+def statement_center(account):
+    """The center a statement is printed for: the center's own, or the one
+    nearest the member's neighborhood."""
+    if account.center_id:
+        return account.center
+    home = account.user.neighborhood if account.user_id else None
+    return Center.within(home.parent or home).first() if home else None
 
 
 def verify_ledger():

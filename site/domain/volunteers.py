@@ -8,7 +8,9 @@ from hamsayeh.domain import inbox
 from models import (
     RELIABILITY_DAYS,
     WEEK_BITS,
+    ActivityType,
     Area,
+    Center,
     HelpPost,
     HelpResponse,
     PostEvent,
@@ -28,6 +30,49 @@ def city_of(neighborhood):
             if area.kind == kind:
                 return area
     return neighborhood.parent or neighborhood
+
+
+def profile_of(user):
+    """The member's volunteer profile, or None."""
+    return VolunteerProfile.get_or_none(VolunteerProfile.user == user)
+
+
+def listed_activities(ids):
+    """The activity types still offered among `ids`."""
+    return list(ActivityType.listed().where(ActivityType.id.in_(list(ids))))
+
+
+def center_near(neighborhood, center_id):
+    """The center `center_id` if it is in the city of `neighborhood`, else None."""
+    if neighborhood is None or center_id is None:
+        return None
+    return Center.within(city_of(neighborhood)).where(Center.id == center_id).first()
+
+
+def add_activity(user, neighborhood, activity, weekdays):
+    """The simple pages' sign-up: `user` volunteers for `activity` on
+    `weekdays`. A volunteer already keeps the rest of their profile, and gains
+    a kind of help and days."""
+    current = profile_of(user)
+    activities, skilled = {activity.id: activity}, set()
+    if current is None:
+        return save_volunteer(
+            user, neighborhood, [activity], weekdays=weekdays, time_slots=7, reach="neighborhood", missions=4
+        )
+    for row in current.activities.join(ActivityType):
+        activities[row.activity_type.id] = row.activity_type
+        if row.skilled:
+            skilled.add(row.activity_type.id)
+    return save_volunteer(
+        user,
+        neighborhood,
+        list(activities.values()),
+        skilled_activity_ids=skilled,
+        weekdays=weekdays | current.weekdays,
+        time_slots=current.time_slots,
+        reach=current.reach,
+        missions=current.missions,
+    )
 
 
 def save_volunteer(user, neighborhood, activities, skilled_activity_ids=(), **fields):

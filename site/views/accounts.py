@@ -5,19 +5,41 @@ from functools import wraps
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from playhouse.flask_utils import get_object_or_404
 
 import models
-from hamsayeh.domain import access, accounts, acting
+from hamsayeh.domain import access, accounts, acting, sessions
 from hamsayeh.web import auth
 from hamsayeh.web.forms import Form
+from hamsayeh.web.sessions import device_summary
+from hamsayeh.web.templating import digits
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
 ACCOUNT_EXISTS = _l("This number already has an account. Sign in instead, or ask your center to reset the PIN.")
+CODE_PROBLEMS = {
+    "wrong": _l("This code is not right. Check the SMS and type the 6 digits again."),
+    "expired": _l(
+        "This code no longer works: it is more than 10 minutes old, or it was tried too many times. "
+        "Start again to get a new one."
+    ),
+    "taken": ACCOUNT_EXISTS,
+}
+WRONG_CURRENT_PIN = _l("Your current PIN is not right.")
 
 
 def _client_address():
     return request.remote_addr or "unknown"
+
+
+def wait_message(seconds):
+    """The throttle's answer, in the page's digits."""
+    minutes = max(1, round(seconds / 60))
+    return _l("Too many wrong tries. For your safety, wait %(minutes)s minutes and try again.", minutes=digits(minutes))
+
+
+def _code_sms(code):
+    return _("Hamsayeh: your code is %(code)s. It works for 10 minutes. Never give it to anyone.", code=digits(code))
 
 
 @bp.get("/sign-up")
@@ -27,24 +49,64 @@ def sign_up():
 
 @bp.post("/sign-up")
 def create_account():
+    """Step one: an SMS to the number, with a code or, when it already has an
+    account, saying so. This page says the same either way."""
     form = Form(request.form)
     name = form.person_name()
     phone = form.phone()
     pin = form.new_pin()
     if form.ok:
-        try:
-            user = accounts.create_user(phone, name, pin, neighborhood=auth.chosen_neighborhood())
-        except accounts.SignupError:
-            # A second press of the button, or a person who forgot they have an
-            # account: the right PIN signs them in (throttled like any sign-in).
-            user = accounts.sign_in(phone, pin, _client_address()).user
-            if user is None:
-                form.error("phone", ACCOUNT_EXISTS)
-        if form.ok:
-            auth.start_session(user)
-            flash(_("Welcome, %(name)s. Your account is ready.", name=user.name))
-            return redirect(url_for("areas.index") if user.neighborhood is None else url_for("main.home"))
+        neighborhood = auth.chosen_neighborhood()
+        asked = accounts.request_sign_up(
+            phone,
+            name,
+            pin,
+            neighborhood.id if neighborhood else None,
+            _client_address(),
+            code_text=_code_sms,
+            exists_text=_(
+                "Hamsayeh: someone asked to sign up with this number, but it already has an account. "
+                "Sign in with your PIN; if you forgot it, a Mosbat-e Zendegi center can set a new one. "
+                "If it was not you, ignore this message."
+            ),
+        )
+        if asked.request_id:
+            return redirect(url_for("accounts.confirm_sign_up", request_id=asked.request_id))
+        minutes = digits(max(1, round(asked.wait_seconds / 60)))
+        form.error(
+            "phone", _l("Many codes were asked for just now. Wait %(minutes)s minutes and try again.", minutes=minutes)
+        )
     return render_template("account/sign_up.html", form=form), 422
+
+
+def sign_up_request_or_404(request_id):
+    asked = accounts.sign_up_request(request_id)
+    if asked is None:
+        abort(404)
+    return asked
+
+
+@bp.get("/sign-up/<request_id>")
+def confirm_sign_up(request_id):
+    asked = sign_up_request_or_404(request_id)
+    return render_template("account/sign_up_code.html", form=Form(), asked=asked, request_id=request_id)
+
+
+@bp.post("/sign-up/<request_id>")
+def finish_sign_up(request_id):
+    """Step two: the code from the SMS creates the account and signs in."""
+    asked = sign_up_request_or_404(request_id)
+    form = Form(request.form)
+    code = form.required("code", _l("Type the code from the SMS."))
+    if form.ok:
+        result = accounts.confirm_sign_up(request_id, code)
+        if result.user is not None:
+            auth.start_session(result.user)
+            flash(_("Welcome, %(name)s. Your account is ready.", name=result.user.name))
+            return redirect(url_for("areas.index") if result.user.neighborhood_id is None else url_for("main.home"))
+        form.error("code", CODE_PROBLEMS[result.problem])
+    form.data.pop("code", None)
+    return render_template("account/sign_up_code.html", form=form, asked=asked, request_id=request_id), 422
 
 
 @bp.get("/sign-in")
@@ -71,11 +133,7 @@ def start_session():
             # A member who chose the simple pages lands on them.
             return redirect(auth.safe_next(form["next"], "simple.home" if result.user.simple_mode else "main.home"))
         if result.wait_seconds:
-            minutes = max(1, round(result.wait_seconds / 60))
-            form.error(
-                "pin",
-                _l("Too many wrong tries. For your safety, wait %(minutes)s minutes and try again.", minutes=minutes),
-            )
+            form.error("pin", wait_message(result.wait_seconds))
         else:
             form.error("pin", _l("The number or the PIN is not right. Check them and try again."))
     form.data.pop("pin", None)
@@ -96,10 +154,9 @@ def render_profile(form, helper_form=None, status=200):
             form=form,
             helper_form=helper_form or Form(),
             role_labels=auth.ROLE_LABELS,
-            helpers=[row.helper for row in g.user.trusted_helpers],
-            people=[]
-            if g.actor
-            else [row.person for row in models.TrustedHelper.select().where(models.TrustedHelper.helper == g.user)],
+            helpers=list(acting.helpers_of(g.user)),
+            asks=[] if g.actor else list(acting.asked_of(g.user)),
+            people=[] if g.actor else list(acting.helped_by(g.user)),
         ),
         status,
     )
@@ -127,18 +184,72 @@ def not_while_acting(view):
 @auth.signed_in_only
 @not_while_acting
 def add_helper():
-    """Let a relative or friend (a member) act for me."""
+    """Ask a relative or friend to act for me. The answer is the same for any
+    number: it never says whether the number has an account, or whose it is."""
     form = Form(request.form)
     phone = form.phone()
-    helper = models.User.by_phone(phone) if phone else None
-    if phone and (helper is None or not helper.is_active):
-        form.error("phone", _l("No member has this number. Ask them to sign up first."))
-    elif helper is not None and helper.id == g.user.id:
+    if phone and phone == g.user.phone:
         form.error("phone", _l("This is your own number."))
+    if form.ok:
+        try:
+            acting.ask_helper(g.user, phone)
+        except acting.TooManyAsks:
+            form.error("phone", _l("You have asked many people today. Try again tomorrow."))
     if not form.ok:
         return render_profile(Form(name=g.user.name), form, 422)
-    acting.add_trusted_helper(g.user, helper)
-    flash(_("%(name)s may now act for you. You can take it back here at any time.", name=helper.name))
+    flash(
+        _(
+            "We asked the holder of this number. If they are a member, they can accept on their account page; "
+            "only then may they act for you."
+        )
+    )
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.post("/helpers/asked/<int:ask_id>/withdraw")
+@auth.signed_in_only
+@not_while_acting
+def withdraw_ask(ask_id):
+    ask = helper_link_or_404(
+        access.names_helper, models.TrustedHelper.id == ask_id, models.TrustedHelper.status == "asked"
+    )
+    if not acting.withdraw_ask(g.user, ask.id):
+        abort(404)
+    flash(_("Your request is taken back."))
+    return redirect(url_for("accounts.profile"))
+
+
+def helper_link_or_404(rule, *where):
+    """A trusted-helper link (or ask) that `rule` says is this member's; 404 for anyone else's."""
+    link = get_object_or_404(models.TrustedHelper.select(), *where)
+    if not rule(g.user, g.roles, link):
+        abort(404)
+    return link
+
+
+def ask_for_me_or_404(ask_id):
+    return helper_link_or_404(
+        access.is_named_helper, models.TrustedHelper.id == ask_id, models.TrustedHelper.status == "asked"
+    )
+
+
+@bp.post("/helper-asks/<int:ask_id>/accept")
+@auth.signed_in_only
+@not_while_acting
+def accept_ask(ask_id):
+    ask = ask_for_me_or_404(ask_id)
+    acting.answer_ask(ask, accept=True)
+    flash(_("You may now act for %(name)s.", name=ask.person.name))
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.post("/helper-asks/<int:ask_id>/decline")
+@auth.signed_in_only
+@not_while_acting
+def decline_ask(ask_id):
+    ask = ask_for_me_or_404(ask_id)
+    acting.answer_ask(ask, accept=False)
+    flash(_("You said no. You will not act for them."))
     return redirect(url_for("accounts.profile"))
 
 
@@ -146,7 +257,10 @@ def add_helper():
 @auth.signed_in_only
 @not_while_acting
 def remove_helper(helper_id):
-    acting.remove_trusted_helper(g.user, helper_id)
+    link = helper_link_or_404(
+        access.names_helper, models.TrustedHelper.person == g.user, models.TrustedHelper.helper == helper_id
+    )
+    acting.remove_trusted_helper(g.user, link.helper_id)
     flash(_("They may no longer act for you."))
     return redirect(url_for("accounts.profile"))
 
@@ -196,14 +310,52 @@ def change_pin():
 def save_pin():
     form = Form(request.form)
     current = form.required("current_pin", _l("Enter your current PIN."))
-    if current and not g.user.check_pin(current):
-        form.error("current_pin", _l("Your current PIN is not right."))
     pin = form.new_pin()
     if form.ok:
-        accounts.change_pin(g.user, pin)
-        auth.start_session(g.user)
-        flash(_("Your new PIN is saved. You were signed out on your other devices."))
-        return redirect(url_for("accounts.profile"))
+        result = accounts.change_own_pin(g.user, current, pin, _client_address())
+        if result.changed:
+            auth.start_session(g.user)
+            flash(_("Your new PIN is saved. You were signed out on your other devices."))
+            return redirect(url_for("accounts.profile"))
+        form.error("current_pin", wait_message(result.wait_seconds) if result.wait_seconds else WRONG_CURRENT_PIN)
     for field in ("current_pin", "pin", "pin_again"):
         form.data.pop(field, None)
     return render_template("account/pin.html", form=form), 422
+
+
+# --- The member's sessions: where they are signed in, and ending them ---------------
+
+
+@bp.get("/sessions")
+@auth.signed_in_only
+@not_while_acting
+def list_sessions():
+    return render_template(
+        "account/sessions.html",
+        sessions=sessions.active(g.user),
+        current=auth.current_session_key(),
+        device_summary=device_summary,
+    )
+
+
+@bp.post("/sessions/<key>/end")
+@auth.signed_in_only
+@not_while_acting
+def end_one_session(key):
+    if key == auth.current_session_key():
+        auth.end_session()
+        flash(_("You have signed out."))
+        return redirect(url_for("main.home"))
+    if not sessions.end_one(g.user, key):
+        abort(404)
+    flash(_("You are signed out on that device."))
+    return redirect(url_for("accounts.list_sessions"))
+
+
+@bp.post("/sessions/end-others")
+@auth.signed_in_only
+@not_while_acting
+def end_other_sessions():
+    sessions.end_all(g.user, keep=auth.current_session_key())
+    flash(_("You are signed out on every other device."))
+    return redirect(url_for("accounts.list_sessions"))

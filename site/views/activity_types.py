@@ -6,10 +6,11 @@ import re
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from playhouse.flask_utils import get_object_or_404
 
 import models
 from hamsayeh import persian
-from hamsayeh.domain import audit
+from hamsayeh.domain import access, reference
 from hamsayeh.web import auth
 from hamsayeh.web.forms import Form
 
@@ -20,10 +21,9 @@ NAME_MAX = 80
 
 def page(form, editing=None, status=200):
     """The list with one form per type, and the form that adds one."""
-    types = models.ActivityType.select().order_by(models.ActivityType.position, models.ActivityType.id)
     new_form = form if editing is None else Form()
     return render_template(
-        "activity_types/index.html", types=types, form=form, new_form=new_form, editing=editing
+        "activity_types/index.html", types=reference.activity_types(), form=form, new_form=new_form, editing=editing
     ), status
 
 
@@ -37,43 +37,45 @@ def validate(form):
     return {"name": name, "name_en": form["name_en"], "position": persian.whole_number(position, 10000) or 0}
 
 
+def activity_type_or_404(type_id):
+    """Headquarters keep every type; the page's guard has asked already."""
+    item = get_object_or_404(models.ActivityType.select(), models.ActivityType.id == type_id)
+    if not access.is_headquarters(g.user, g.roles):
+        abort(403)
+    return item
+
+
 @bp.get("/")
-@auth.requires_role("admin")
+@auth.requires(access.is_headquarters)
 def index():
     return page(Form())
 
 
 @bp.post("/")
-@auth.requires_role("admin")
+@auth.requires(access.is_headquarters)
 def create():
     form = Form(request.form)
     fields = validate(form)
     slug = form["slug"].lower()
     if not re.fullmatch(r"[a-z][a-z0-9_]{1,39}", slug):
         form.error("slug", _l("Write a short English key of 2 to 40 letters, digits or _, like home_care."))
-    elif models.ActivityType.get_or_none(models.ActivityType.slug == slug):
+    elif reference.slug_taken(slug):
         form.error("slug", _l("This key is taken. Choose another."))
     if not form.ok:
         return page(form, status=422)
-    with models.write_transaction():
-        models.ActivityType.create(slug=slug, **fields)
-        audit.record_audit("activity_type.created", actor=g.user, subject=f"activity_type:{slug}")
+    reference.add_activity_type(g.user, slug, **fields)
     flash(_("The kind of help “%(name)s” is added.", name=fields["name"]))
     return redirect(url_for("activity_types.index"))
 
 
 @bp.post("/<int:type_id>")
-@auth.requires_role("admin")
+@auth.requires(access.is_headquarters)
 def update(type_id):
-    item = models.ActivityType.get_or_none(models.ActivityType.id == type_id) or abort(404)
+    item = activity_type_or_404(type_id)
     form = Form(request.form)
     fields = validate(form)
     if not form.ok:
         return page(form, editing=item.id, status=422)
-    with models.write_transaction():
-        models.ActivityType.update(is_active=form["is_active"] == "1", **fields).where(
-            models.ActivityType.id == item.id
-        ).execute()
-        audit.record_audit("activity_type.changed", actor=g.user, subject=f"activity_type:{item.slug}")
+    reference.change_activity_type(g.user, item, is_active=form["is_active"] == "1", **fields)
     flash(_("The kind of help “%(name)s” is saved.", name=fields["name"]))
     return redirect(url_for("activity_types.index"))

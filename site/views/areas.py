@@ -1,9 +1,10 @@
 """Finding one's neighborhood: walk the tree from the province down, or type
 part of a name."""
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from playhouse.flask_utils import get_object_or_404
 
 import models
 from hamsayeh import persian
@@ -12,13 +13,13 @@ from hamsayeh.web import auth
 
 bp = Blueprint("areas", __name__, url_prefix="/areas")
 
-KIND_LABELS = {
-    "province": _l("Province"),
-    "county": _l("County"),
-    "city": _l("City"),
-    "district": _l("District"),
-    "neighborhood": _l("Neighborhood"),
-}
+KIND_LABELS = dict(
+    zip(
+        models.Area.KINDS,
+        (_l("Province"), _l("County"), _l("City"), _l("District"), _l("Neighborhood")),
+        strict=True,
+    )
+)
 QUERY_MAX = 60
 
 
@@ -35,9 +36,14 @@ def index():
     )
 
 
+def area_or_404(area_id, *where):
+    """The area tree is public: anyone, a guest too, walks it to find their neighborhood."""
+    return get_object_or_404(models.Area.select(), models.Area.id == area_id, *where)
+
+
 @bp.get("/<int:area_id>")
 def show(area_id):
-    area = models.Area.get_or_none(models.Area.id == area_id) or abort(404)
+    area = area_or_404(area_id)
     return render_template(
         "areas/show.html",
         area=area,
@@ -51,7 +57,7 @@ def show(area_id):
 
 @bp.post("/<int:area_id>/choose")
 def choose(area_id):
-    area = models.Area.get_or_none(models.Area.id == area_id, models.Area.kind == "neighborhood") or abort(404)
+    area = area_or_404(area_id, models.Area.kind == "neighborhood")
     flash(_("%(name)s is now your neighborhood.", name=area.name))
     response = redirect(url_for("main.home"))
     if g.user is not None:

@@ -8,16 +8,23 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from playhouse.flask_utils import get_object_or_404
 
 import models
 from hamsayeh import persian
-from hamsayeh.domain import board, facilitators, timebank, volunteers
-from hamsayeh.views import timebank as timebank_views
+from hamsayeh.domain import access, board, timebank, volunteers
 from hamsayeh.web import auth
 from hamsayeh.web.cache import fragment_cache
 from hamsayeh.web.catalog import catalog
 from hamsayeh.web.forms import Form, new_key
-from hamsayeh.web.labels import KIND_LABELS, RESPONSE_LABELS, STATUS_LABELS, TIME_WINDOW_LABELS, URGENCY_LABELS
+from hamsayeh.web.labels import (
+    KIND_LABELS,
+    RESPONSE_LABELS,
+    STATUS_LABELS,
+    TIME_WINDOW_LABELS,
+    URGENCY_LABELS,
+    floor_message,
+)
 from hamsayeh.web.templating import duration
 
 bp = Blueprint("board", __name__, url_prefix="/board")
@@ -28,8 +35,6 @@ MESSAGE_MAX = 300
 FRAGMENT_CACHE_SIZES = {"board-heading": 4096, "board-listing": 1024}
 # About how long a help takes, in minutes: what confirming it pays by default.
 ESTIMATES = (30, 60, 90, 120, 180, 240)
-# Who may file a post for a neighbor without a phone or an account.
-ON_BEHALF_ROLES = frozenset({"volunteer", "facilitator", "center_staff"})
 
 
 def board_labels():
@@ -63,7 +68,7 @@ def index():
     activity = catalog().activity_by_slug.get(form["type"])
     filters = {
         "activity_type": activity,
-        "kind": form["kind"] if form["kind"] in KIND_LABELS else None,
+        "kind": form["kind"] if form["kind"] in models.HelpPost.KINDS else None,
         "urgency": small_number(form["urgency"], models.HelpPost.URGENCIES),
         "search_key": persian.fold(form["q"][:QUERY_MAX]),
         "page": small_number(form["page"], range(1, 10001)) or 1,
@@ -117,7 +122,7 @@ def page_url(number):
 @bp.get("/new")
 @auth.signed_in_only
 def new_post():
-    kind = request.args.get("kind") if request.args.get("kind") in KIND_LABELS else "request"
+    kind = request.args.get("kind") if request.args.get("kind") in models.HelpPost.KINDS else "request"
     form = Form(kind=kind, form_key=new_key(), urgency="0", time_window="0", estimate_minutes="60")
     return render_new_post(form)
 
@@ -142,7 +147,7 @@ def render_new_post(form):
     return render_template(
         "board/new.html",
         form=form,
-        on_behalf=bool(g.roles & ON_BEHALF_ROLES),
+        on_behalf=access.may_file_on_behalf(g.user, g.roles),
         estimate_options=[(str(minutes), duration(minutes)) for minutes in ESTIMATES],
         **board_labels(),
     )
@@ -151,11 +156,10 @@ def render_new_post(form):
 def validate_post(form):
     """The post's fields from the form, with a message for each wrong one."""
     form.form_key()
-    if form["kind"] not in KIND_LABELS:
+    if form["kind"] not in models.HelpPost.KINDS:
         form.error("kind", _l("Choose whether you need help or offer it."))
-    activity = models.ActivityType.get_or_none(
-        models.ActivityType.slug == form["activity_type"], models.ActivityType.is_active
-    )
+    # The catalog holds the types still offered, as the simple pages read them.
+    activity = catalog().activity_by_slug.get(form["activity_type"])
     if activity is None:
         form.error("activity_type", _l("Choose what kind of help this is."))
     text = form["text"]
@@ -180,7 +184,7 @@ def validate_post(form):
         form.error("text", _l("Choose your neighborhood first, so that your neighbors see your post."))
     on_behalf = {}
     if form["on_behalf_name"] or form["on_behalf_contact"]:
-        if not g.roles & ON_BEHALF_ROLES:
+        if not access.may_file_on_behalf(g.user, g.roles):
             abort(403)
         if not form["on_behalf_name"] or len(form["on_behalf_name"]) > 80:
             form.error(
@@ -207,52 +211,40 @@ def validate_post(form):
     }
 
 
-def post_or_404(post_id):
-    return models.HelpPost.get_or_none(models.HelpPost.id == post_id) or abort(404)
+def post_or_404(post_id, rule=access.may_see_post):
+    """The post, when this member may see it (else 404) and `rule` lets them
+    at it (else 403)."""
+    post = get_object_or_404(models.HelpPost.select(), models.HelpPost.id == post_id)
+    if not access.may_see_post(g.user, g.roles, post):
+        abort(404)
+    if not rule(g.user, g.roles, post):
+        abort(403)
+    return post
 
 
 @bp.get("/posts/<int:post_id>")
 def show(post_id):
     post = post_or_404(post_id)
-    is_author = g.user is not None and g.user.id == post.author_id
-    if post.status == "cancelled" and not is_author:
-        abort(404)
-    mine = None
-    if g.user is not None and not is_author:
-        mine = models.HelpResponse.get_or_none(
-            models.HelpResponse.post == post, models.HelpResponse.responder == g.user
-        )
-    responses = list(post.responses.order_by(models.HelpResponse.id)) if is_author else []
-    matches = list(volunteers.match_volunteers(post, limit=5)) if coordinates(post) else []
+    is_author = access.is_post_author(g.user, g.roles, post)
+    mine = board.response_of(post, g.user) if g.user is not None and not is_author else None
+    coordinating = access.coordinates_post(g.user, g.roles, post)
     return render_template(
         "board/show.html",
         post=post,
-        matches=matches,
+        matches=list(volunteers.match_volunteers(post, limit=5)) if coordinating else [],
         is_author=is_author,
         mine=mine,
-        responses=responses,
-        can_see_place=post.can_see_place(g.user),
+        responses=board.responses_to(post) if is_author else [],
+        can_see_place=access.may_see_post_place(g.user, g.roles, post),
         help_minutes_options=[(0, _("None: it was a gift"))] + [(m, duration(m)) for m in models.HELP_MINUTES],
         **board_labels(),
     )
 
 
-def coordinates(post):
-    """Who sees a need's best-matched volunteers and may invite them: its
-    author, and the facilitators assigned to its neighborhood."""
-    if g.user is None or post.kind != "request" or post.status not in ("open", "matched"):
-        return False
-    if g.user.id == post.author_id:
-        return True
-    return "facilitator" in g.roles and facilitators.facilitates(g.user, post.neighborhood_id)
-
-
 @bp.post("/posts/<int:post_id>/invite")
 @auth.signed_in_only
 def invite(post_id):
-    post = post_or_404(post_id)
-    if not coordinates(post):
-        abort(403)
+    post = post_or_404(post_id, access.coordinates_post)
     wanted = persian.normalize(request.form.get("volunteer"))
     match = next((m for m in volunteers.match_volunteers(post, limit=20) if str(m.id) == wanted), None)
     if match is None:
@@ -266,7 +258,7 @@ def invite(post_id):
 @bp.post("/posts/<int:post_id>/respond")
 @auth.signed_in_only
 def respond(post_id):
-    post = post_or_404(post_id)
+    post = post_or_404(post_id, access.may_answer_post)
     message = persian.normalize(request.form.get("message"))[:MESSAGE_MAX]
     try:
         board.respond_to_post(post, g.user, message)
@@ -277,15 +269,17 @@ def respond(post_id):
     return redirect(url_for("board.show", post_id=post.id))
 
 
-def response_or_404(response_id):
-    return models.HelpResponse.get_or_none(models.HelpResponse.id == response_id) or abort(404)
-
-
-def change_response(response_id, allowed, change, message, **extra):
-    """Run `change` on the answer when `allowed(response)` says this member may."""
-    response = response_or_404(response_id)
-    if not allowed(response):
+def response_or_404(response_id, rule):
+    """The answer, when `rule` lets this member change it (else 403)."""
+    response = get_object_or_404(models.HelpResponse.select(), models.HelpResponse.id == response_id)
+    if not rule(g.user, g.roles, response):
         abort(403)
+    return response
+
+
+def change_response(response_id, rule, change, message, **extra):
+    """Run `change` on the answer when `rule` says this member may."""
+    response = response_or_404(response_id, rule)
     try:
         change(response, g.user, **extra)
     except board.StateError:
@@ -295,55 +289,39 @@ def change_response(response_id, allowed, change, message, **extra):
     return redirect(url_for("board.show", post_id=response.post_id))
 
 
-def is_post_author(response):
-    return response.post.author_id == g.user.id
-
-
-def is_responder(response):
-    return response.responder_id == g.user.id
-
-
-def is_either_side(response):
-    return is_post_author(response) or is_responder(response)
-
-
-def is_helped_person(response):
-    return response.post.helped_person(response) == g.user.id
-
-
 @bp.post("/responses/<int:response_id>/accept")
 @auth.signed_in_only
 def accept(response_id):
     message = _("Accepted. You can now see each other's contact details.")
-    return change_response(response_id, is_post_author, board.accept_response, message)
+    return change_response(response_id, access.asked_for_response, board.accept_response, message)
 
 
 @bp.post("/responses/<int:response_id>/decline")
 @auth.signed_in_only
 def decline(response_id):
-    return change_response(response_id, is_post_author, board.decline_response, _("Declined, with thanks."))
+    return change_response(response_id, access.asked_for_response, board.decline_response, _("Declined, with thanks."))
 
 
 @bp.post("/responses/<int:response_id>/withdraw")
 @auth.signed_in_only
 def withdraw(response_id):
-    return change_response(response_id, is_responder, board.withdraw_response, _("You have withdrawn your answer."))
+    return change_response(
+        response_id, access.gave_response, board.withdraw_response, _("You have withdrawn your answer.")
+    )
 
 
 @bp.post("/responses/<int:response_id>/done")
 @auth.signed_in_only
 def done(response_id):
     message = _("Marked as done. The neighbor who was helped will confirm it.")
-    return change_response(response_id, is_either_side, board.mark_done, message)
+    return change_response(response_id, access.takes_part_in, board.mark_done, message)
 
 
 @bp.post("/responses/<int:response_id>/confirm")
 @auth.signed_in_only
 def confirm(response_id):
     """Confirm the help and pay the helper the hours chosen (none: a gift)."""
-    response = response_or_404(response_id)
-    if not is_helped_person(response):
-        abort(403)
+    response = response_or_404(response_id, access.was_helped)
     thank_you = persian.normalize(request.form.get("thank_you"))[:MESSAGE_MAX]
     # The post's estimate, unless the helped person chose otherwise.
     minutes = response.post.estimate_minutes
@@ -355,18 +333,16 @@ def confirm(response_id):
     message = _("Thank you for confirming. The help is recorded as done.")
     try:
         return change_response(
-            response_id, is_helped_person, board.confirm_help, message, thank_you=thank_you, minutes=minutes
+            response_id, access.was_helped, board.confirm_help, message, thank_you=thank_you, minutes=minutes
         )
     except timebank.TransferError as error:
-        flash(timebank_views.floor_message(error.account) + " " + _("Choose fewer hours, or none."))
+        flash(floor_message(error.account) + " " + _("Choose fewer hours, or none."))
         return redirect(url_for("board.show", post_id=response.post_id))
 
 
 def change_own_post(post_id, change, message):
     """Run `change` on the signed-in member's own post."""
-    post = post_or_404(post_id)
-    if g.user.id != post.author_id:
-        abort(403)
+    post = post_or_404(post_id, access.is_post_author)
     if change(post, g.user):
         flash(message)
     return redirect(url_for("board.show", post_id=post.id))
@@ -388,7 +364,7 @@ def reopen(post_id):
 @bp.post("/posts/<int:post_id>/report")
 @auth.signed_in_only
 def report(post_id):
-    post = post_or_404(post_id)
+    post = post_or_404(post_id, access.may_answer_post)
     reason = persian.normalize(request.form.get("reason"))[:300]
     board.report_post(post, g.user, reason)
     flash(_("Thank you. The neighborhood's facilitator will look at this post."))

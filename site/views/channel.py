@@ -6,9 +6,10 @@ raise a neighborhood's problem to headquarters, which answers it."""
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from playhouse.flask_utils import get_object_or_404
 
 import models
-from hamsayeh.domain import facilitators, network
+from hamsayeh.domain import access, network
 from hamsayeh.web import auth
 from hamsayeh.web.forms import Form, new_key
 
@@ -21,29 +22,15 @@ PAGE_SIZE = 20
 def area_or_404(area_id):
     if area_id == EVERYONE:
         return None
-    return models.Area.get_or_none(models.Area.id == area_id) or abort(404)
+    return get_object_or_404(models.Area.select(), models.Area.id == area_id)
 
 
-def assigned_neighborhoods():
-    return (
-        models.Area.select()
-        .join(models.FacilitatorAssignment)
-        .join(models.FacilitatorProfile)
-        .where(models.FacilitatorProfile.user == g.user)
-        .order_by(models.Area.name)
-    )
-
-
-def may_announce(area):
-    """Headquarters speaks anywhere; a facilitator to the neighborhoods they
-    serve and to those neighborhoods' districts."""
-    if g.user is None:
-        return False
-    if "admin" in g.roles:
-        return True
-    if "facilitator" not in g.roles or area is None:
-        return False
-    return any(area.id in (hood.id, hood.parent_id) for hood in assigned_neighborhoods())
+def announced_area_or_403(area_id):
+    """An area (None: everyone) the signed-in member may speak to."""
+    area = area_or_404(area_id)
+    if not access.may_announce(g.user, g.roles, area):
+        abort(403)
+    return area
 
 
 @bp.get("/")
@@ -58,20 +45,14 @@ def show(area_id):
 
 
 def render_channel(area, form, status=200):
-    if area is None:
-        announcements = models.Announcement.select(models.Announcement, models.User).join(models.User)
-        announcements = announcements.where(
-            models.Announcement.kind == "announcement", models.Announcement.area.is_null()
-        ).order_by(models.Announcement.created_at.desc())
-    else:
-        announcements = network.channel_of(area)
+    announcements = network.announcements_to_everyone() if area is None else network.channel_of(area)
     return (
         render_template(
             "channel/show.html",
             area=area,
             area_id=area.id if area else EVERYONE,
             announcements=list(announcements.limit(PAGE_SIZE)),
-            may_announce=may_announce(area),
+            may_announce=access.may_announce(g.user, g.roles, area),
             form=form,
         ),
         status,
@@ -85,11 +66,9 @@ def validate(form):
 
 
 @bp.post("/<int:area_id>")
-@auth.requires_role("admin", "facilitator")
+@auth.requires(access.may_post_to_channels)
 def announce(area_id):
-    area = area_or_404(area_id)
-    if not may_announce(area):
-        abort(403)
+    area = announced_area_or_403(area_id)
     form = Form(request.form)
     title, body = validate(form)
     if not form.ok:
@@ -99,31 +78,18 @@ def announce(area_id):
     return redirect(url_for("channel.announcement", item_id=item.id))
 
 
-def may_read(item):
-    """Announcements are public; a problem is between the facilitators of its
-    neighborhood and headquarters."""
-    if item.kind == "announcement":
-        return True
-    if g.user is None:
-        return False
-    return "admin" in g.roles or ("facilitator" in g.roles and facilitators.facilitates(g.user, item.area_id))
-
-
 def item_or_404(item_id):
-    item = models.Announcement.get_or_none(models.Announcement.id == item_id)
-    if item is None or not may_read(item):
+    """An announcement, or a problem the signed-in member may read (another
+    problem is as if it did not exist)."""
+    item = get_object_or_404(models.Announcement.select(), models.Announcement.id == item_id)
+    if not access.may_read_channel_item(g.user, g.roles, item):
         abort(404)
     return item
 
 
 def render_item(item, form, status=200):
-    replies = (
-        models.AnnouncementReply.select(models.AnnouncementReply, models.User)
-        .join(models.User)
-        .where(models.AnnouncementReply.announcement == item)
-        .order_by(models.AnnouncementReply.id)
-    )
-    return render_template("channel/item.html", item=item, replies=list(replies), form=form), status
+    replies = list(network.replies_to(item))
+    return render_template("channel/item.html", item=item, replies=replies, form=form), status
 
 
 @bp.get("/items/<int:item_id>")
@@ -139,36 +105,31 @@ def reply(item_id):
     body = form.text("reply", models.AnnouncementReply.BODY_MAX, 2, _l("Write your reply or question."))
     if not form.ok:
         return render_item(item, form, 422)
-    answers = item.kind == "problem" and "admin" in g.roles
+    answers = access.answers_problem(g.user, g.roles, item)
     network.reply_to(item, g.user, body, form.form_key(), answers=answers)
     flash(_("Your answer is sent.") if answers else _("Your reply is posted."))
     return redirect(url_for("channel.announcement", item_id=item.id))
 
 
 @bp.get("/problems")
-@auth.requires_role("admin", "facilitator")
+@auth.requires(access.may_post_to_channels)
 def problems():
     return render_problems(Form(form_key=new_key()))
 
 
 def render_problems(form, status=200):
-    query = models.Announcement.select(models.Announcement, models.User).join(models.User)
-    query = query.where(models.Announcement.kind == "problem")
-    hoods = list(assigned_neighborhoods()) if "facilitator" in g.roles else []
-    if "admin" not in g.roles:
-        query = query.where(models.Announcement.area.in_([hood.id for hood in hoods]))
-    query = query.order_by(models.Announcement.status.desc(), models.Announcement.created_at.desc())
-    return (
-        render_template("channel/problems.html", problems=list(query.limit(100)), hoods=hoods, form=form),
-        status,
-    )
+    """Headquarters sees every problem; a facilitator those of their neighborhoods."""
+    hoods = list(network.assigned_neighborhoods(g.user)) if access.is_facilitator(g.user, g.roles) else []
+    everywhere = access.is_headquarters(g.user, g.roles)
+    problems = list(network.problems_of(None if everywhere else hoods))
+    return render_template("channel/problems.html", problems=problems, hoods=hoods, form=form), status
 
 
 @bp.post("/problems")
-@auth.requires_role("facilitator")
+@auth.requires(access.is_facilitator)
 def raise_problem():
     form = Form(request.form)
-    hood = next((hood for hood in assigned_neighborhoods() if str(hood.id) == form["neighborhood"]), None)
+    hood = next((hood for hood in network.assigned_neighborhoods(g.user) if str(hood.id) == form["neighborhood"]), None)
     if hood is None:
         form.error("neighborhood", _l("Choose one of the neighborhoods you serve."))
     title, body = validate(form)

@@ -1,45 +1,66 @@
 """The help desk of a center or a facilitator: find a neighbor by phone number
-and give them a new PIN when they forgot theirs. Staff accounts are reset only
-by an administrator; every look-up and reset is audited."""
+and give them a new PIN when they forgot theirs, and answer the neighbors who
+asked to be called back. Staff accounts are reset only by an administrator;
+every look-up and reset is audited."""
 
 import secrets
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from playhouse.flask_utils import get_object_or_404
 
 import models
-from hamsayeh.domain import access, accounts, audit, callbacks
+from hamsayeh import persian
+from hamsayeh.domain import access, accounts, callbacks
 from hamsayeh.web import auth
 from hamsayeh.web.forms import Form, pin_problem
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
-DESK_ROLES = ("center_staff", "facilitator")
+
+CALL_STATUS_LABELS = dict(
+    zip(
+        models.CallbackRequest.STATUSES,
+        (_l("Waiting for a call"), _l("Called"), _l("Closed without a call")),
+        strict=True,
+    )
+)
 
 
-def serves(member):
-    return access.looks_after(g.user, g.roles, member)
+def member_or_404(user_id):
+    """A neighbor this desk looks after; anyone else is not found, so that an
+    id in the address tells nothing."""
+    member = get_object_or_404(models.User.select(), models.User.id == user_id)
+    if not access.serves_at_desk(g.user, g.roles, member):
+        abort(404)
+    return member
+
+
+def callback_or_404(callback_id):
+    """A call-back request this desk answers; another desk's is not found."""
+    callback = get_object_or_404(models.CallbackRequest.select(), models.CallbackRequest.id == callback_id)
+    if not access.answers_callback(g.user, g.roles, callback):
+        abort(404)
+    return callback
 
 
 @bp.get("/")
-@auth.requires_role(*DESK_ROLES)
+@auth.requires(access.may_use_desk)
 def index():
     return render_template("desk/index.html", form=Form(), member=None)
 
 
 @bp.post("/")
-@auth.requires_role(*DESK_ROLES)
+@auth.requires(access.may_use_desk)
 def look_up():
     """A POST, so that phone numbers stay out of addresses, logs and history."""
     form = Form(request.form)
     phone = form.phone()
-    member = models.User.by_phone(phone) if form.ok else None
-    if form.ok:
-        audit.audit("desk.lookup", actor=g.user, subject=f"user:{member.id}" if member else "none")
-        if member is None or not serves(member):
-            # The same words whether the number is unknown or someone else's.
-            form.error("phone", _l("No neighbor you look after has this number."))
-            member = None
+    member = callbacks.look_up_member(g.user, phone) if form.ok else None
+    if form.ok and (member is None or not access.serves_at_desk(g.user, g.roles, member)):
+        # The same words whether the number is unknown or someone else's.
+        form.error("phone", _l("No neighbor you look after has this number."))
+        member = None
     return render_template("desk/index.html", form=form, member=member), 200 if form.ok else 422
 
 
@@ -52,46 +73,51 @@ def new_pin():
 
 
 @bp.post("/<int:user_id>/pin")
-@auth.requires_role(*DESK_ROLES)
+@auth.requires(access.may_use_desk)
 def reset_pin(user_id):
-    member = models.User.get_or_none(models.User.id == user_id)
-    if member is None or not serves(member):
-        abort(404)
+    member = member_or_404(user_id)
     pin = new_pin()
     accounts.reset_pin(member, pin, actor=g.user)
     return render_template("desk/pin.html", member=member, pin=pin)
 
 
 @bp.post("/<int:user_id>/act")
-@auth.requires_role(*DESK_ROLES)
+@auth.requires(access.may_use_desk)
 def act(user_id):
     """Use the site as the person, for example with them at the center's desk."""
-    member = models.User.get_or_none(models.User.id == user_id)
-    if member is None or not serves(member):
-        abort(404)
+    member = member_or_404(user_id)
     auth.start_acting(member)
     return redirect(url_for("simple.home"))
 
 
-CALLS_SHOWN = 50
-
-
 @bp.get("/calls")
-@auth.requires_role(*DESK_ROLES)
+@auth.requires(access.may_use_desk)
 def calls():
-    """Neighbors who asked to be called back, oldest first."""
-    waiting = list(callbacks.callbacks_for(g.user, g.roles).limit(CALLS_SHOWN))
-    audit.audit("desk.calls_viewed", actor=g.user, detail=f"{len(waiting)} shown")
-    return render_template("desk/calls.html", calls=waiting)
+    """Neighbors who asked to be called back, newest first, a page at a time."""
+    status = request.args.get("status", "open")
+    if status not in models.CallbackRequest.STATUSES:
+        status = "open"
+    page = persian.whole_number(request.args.get("page", "1"), 10000) or 1
+    shown, older = callbacks.desk_calls(g.user, g.roles, status, page)
+    return render_template(
+        "desk/calls.html",
+        calls=shown,
+        status=status,
+        status_labels=CALL_STATUS_LABELS,
+        page=page,
+        older=older,
+    )
 
 
 @bp.post("/calls/<int:callback_id>")
-@auth.requires_role(*DESK_ROLES)
+@auth.requires(access.may_use_desk)
 def answer_call(callback_id):
-    callback = callbacks.callbacks_for(g.user, g.roles).where(models.CallbackRequest.id == callback_id).first()
-    if callback is None:
-        abort(404)
+    callback = callback_or_404(callback_id)
     status = "called" if request.form.get("status") == "called" else "closed"
-    callbacks.close_callback(callback, status, g.user)
-    flash(_("Thank you. The request is marked as answered.") if status == "called" else _("The request is closed."))
+    if not callbacks.close_callback(callback, status, g.user):
+        flash(_("This request was answered already."))
+    elif status == "called":
+        flash(_("Thank you. The request is marked as answered."))
+    else:
+        flash(_("The request is closed."))
     return redirect(url_for("desk.calls"))

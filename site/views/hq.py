@@ -3,18 +3,18 @@ type, ideas by state and age, and the neighborhoods no facilitator covers, as
 server-drawn charts and tables with a CSV of the same counts. Counts only:
 nothing here names a person."""
 
-import csv
 import io
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from playhouse.flask_utils import get_object_or_404
 
 import models
 from hamsayeh import persian
-from hamsayeh.domain import network
-from hamsayeh.views import ideas
-from hamsayeh.web import auth
+from hamsayeh.domain import access, network
+from hamsayeh.web import auth, spreadsheets
+from hamsayeh.web.labels import IDEA_STATUS_LABELS
 from hamsayeh.web.templating import local_name
 
 bp = Blueprint("hq", __name__, url_prefix="/hq")
@@ -36,11 +36,11 @@ def area_from_args():
     area_id = persian.whole_number(request.args.get("area", ""))
     if area_id is None:
         return None
-    return models.Area.get_or_none(models.Area.id == area_id) or abort(404)
+    return get_object_or_404(models.Area.select(), models.Area.id == area_id)
 
 
 @bp.get("/")
-@auth.requires_role("admin")
+@auth.requires(access.is_headquarters)
 def overview():
     area = area_from_args()
     counts = network.area_overview(area)
@@ -51,27 +51,27 @@ def overview():
         ancestors=area.ancestors() if area else [],
         children=list(area.sorted_children() if area else models.Area.roots()),
         charts=charts,
-        ideas=[(ideas.STATUS_LABELS[status], ages) for status, ages in counts["ideas"]],
-        idea_totals=[(ideas.STATUS_LABELS[status], sum(ages)) for status, ages in counts["ideas"]],
+        ideas=[(IDEA_STATUS_LABELS[status], ages) for status, ages in counts["ideas"]],
+        idea_totals=[(IDEA_STATUS_LABELS[status], sum(ages)) for status, ages in counts["ideas"]],
         age_labels=AGE_LABELS,
         counts=counts,
     )
 
 
 @bp.get("/overview.csv")
-@auth.requires_role("admin")
+@auth.requires(access.is_headquarters)
 def overview_csv():
     """The same counts as the page, one row each: section, item, count."""
     area = area_from_args()
     counts = network.area_overview(area)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheets.writer(out)
     writer.writerow([_("Section"), _("Item"), _("Count")])
     for name, title in SECTIONS:
         writer.writerows([str(title), kind_label(kind), count] for kind, count in counts[name])
     for status, ages in counts["ideas"]:
         writer.writerows(
-            [_("Ideas"), f"{ideas.STATUS_LABELS[status]}: {age}", count]
+            [_("Ideas"), f"{IDEA_STATUS_LABELS[status]}: {age}", count]
             for age, count in zip(AGE_LABELS, ages, strict=True)
         )
     writer.writerow([_("Coverage"), _("Neighborhoods"), counts["neighborhoods"]])

@@ -5,25 +5,17 @@ answers it, and everyone sees its whole trail and what became of it."""
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from playhouse.flask_utils import get_object_or_404
 
 import models
 from hamsayeh import persian
-from hamsayeh.domain import board, facilitators, network
+from hamsayeh.domain import access, board, network
 from hamsayeh.web import auth
 from hamsayeh.web.forms import Form, new_key
+from hamsayeh.web.labels import IDEA_STATUS_LABELS
 
 bp = Blueprint("ideas", __name__, url_prefix="/ideas")
 
-STATUS_LABELS = {
-    "proposed": _l("Waiting for the facilitator"),
-    "needs_detail": _l("More detail asked"),
-    "forwarded": _l("With headquarters"),
-    "declined": _l("Declined"),
-    "merged": _l("Joined with a similar idea"),
-    "planned": _l("Accepted: planned"),
-    "in_progress": _l("In progress"),
-    "done": _l("Done"),
-}
 ACTION_LABELS = {
     "proposed": _l("Proposed"),
     "ask": _l("Asked for more detail"),
@@ -53,13 +45,13 @@ NOTE_MAX = 1000
 
 
 def labels():
-    return {"status_labels": STATUS_LABELS, "action_labels": ACTION_LABELS, "progress": PROGRESS}
+    return {"status_labels": IDEA_STATUS_LABELS, "action_labels": ACTION_LABELS, "progress": PROGRESS}
 
 
 def neighborhood_from_args():
     area_id = persian.whole_number(request.args.get("area", ""))
     if area_id is not None:
-        return models.Area.get_or_none(models.Area.id == area_id, models.Area.kind == "neighborhood") or abort(404)
+        return get_object_or_404(models.Area.select(), models.Area.id == area_id, models.Area.kind == "neighborhood")
     return auth.chosen_neighborhood()
 
 
@@ -103,42 +95,15 @@ def validate_idea(form):
 
 
 def idea_or_404(idea_id):
-    return models.Idea.get_or_none(models.Idea.id == idea_id) or abort(404)
-
-
-def allowed_moves(idea):
-    """The steps the signed-in member may take on the idea now."""
-    if g.user is None:
-        return []
-    roles = {"author": g.user.id == idea.author_id, "hq": "admin" in g.roles}
-    roles["facilitator"] = "facilitator" in g.roles and facilitators.facilitates(g.user, idea.neighborhood_id)
-    return [
-        action
-        for action, (who, from_statuses, _to) in models.IDEA_MOVES.items()
-        if roles[who] and idea.status in from_statuses
-    ]
+    """Ideas are public: anyone reads them; what each may do with one is
+    asked of access.idea_moves."""
+    return get_object_or_404(models.Idea.select(), models.Idea.id == idea_id)
 
 
 def render_idea(idea, form=None, status=200):
-    moves = allowed_moves(idea)
-    supported = (
-        g.user is not None
-        and models.IdeaSupport.select()
-        .where(models.IdeaSupport.idea == idea, models.IdeaSupport.user == g.user)
-        .exists()
-    )
-    similar = []
-    if "merge" in moves:
-        similar = list(
-            models.Idea.select()
-            .where(
-                models.Idea.neighborhood == idea.neighborhood,
-                models.Idea.status.in_(models.Idea.OPEN),
-                models.Idea.id != idea.id,
-            )
-            .order_by(models.Idea.created_at.desc())
-            .limit(50)
-        )
+    moves = access.idea_moves(g.user, g.roles, idea)
+    supported = network.has_supported(idea, g.user)
+    similar = list(network.similar_ideas(idea)) if "merge" in moves else []
     return (
         render_template(
             "ideas/show.html",
@@ -183,7 +148,7 @@ def move(idea_id):
     idea = idea_or_404(idea_id)
     form = Form(request.form)
     action = form["action"]
-    if action not in allowed_moves(idea):
+    if action not in access.idea_moves(g.user, g.roles, idea):
         if action in models.IDEA_MOVES and idea.status not in models.IDEA_MOVES[action][1]:
             flash(_("Someone has already moved this idea on. Here is where it stands."))
             return redirect(url_for("ideas.show", idea_id=idea.id))
@@ -195,12 +160,7 @@ def move(idea_id):
         form.error("note", _l("Write at most %(count)s letters.", count=NOTE_MAX))
     changes, target = {}, None
     if action == "merge":
-        target = models.Idea.get_or_none(
-            models.Idea.id == (persian.whole_number(form["target"]) or 0),
-            models.Idea.neighborhood == idea.neighborhood,
-            models.Idea.status.in_(models.Idea.OPEN),
-            models.Idea.id != idea.id,
-        )
+        target = network.merge_target(idea, persian.whole_number(form["target"]) or 0)
         if target is None:
             form.error("target", _l("Choose the similar idea to join it with."))
     if action == "resubmit":
@@ -216,22 +176,14 @@ def move(idea_id):
 
 
 @bp.get("/review")
-@auth.requires_role("facilitator", "admin")
+@auth.requires(access.may_review_ideas)
 def review():
     """The facilitator's ideas to review in their neighborhoods; headquarters'
     forwarded ideas to answer and accepted ones to follow."""
     queues = []
-    if "facilitator" in g.roles:
-        mine = (
-            models.FacilitatorAssignment.select(models.FacilitatorAssignment.neighborhood)
-            .join(models.FacilitatorProfile)
-            .where(models.FacilitatorProfile.user == g.user)
-        )
-        waiting = (
-            network.ideas_in(statuses=("proposed", "needs_detail")).where(models.Idea.neighborhood.in_(mine)).limit(100)
-        )
-        queues.append((_("Ideas of my neighborhoods to review"), list(waiting)))
-    if "admin" in g.roles:
+    if access.is_facilitator(g.user, g.roles):
+        queues.append((_("Ideas of my neighborhoods to review"), list(network.ideas_to_review(g.user))))
+    if access.is_headquarters(g.user, g.roles):
         queues.append((_("Forwarded ideas to answer"), list(network.ideas_in(statuses=("forwarded",)).limit(100))))
         queues.append(
             (_("Accepted ideas to follow"), list(network.ideas_in(statuses=("planned", "in_progress")).limit(100)))

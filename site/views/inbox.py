@@ -10,23 +10,31 @@ from hamsayeh.web.templating import local_name
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
-MESSAGES = {
-    "response": _l("%(name)s answered your post “%(title)s”."),
-    "accepted": _l("%(name)s accepted your answer to “%(title)s”. You can now see each other's contact details."),
-    "declined": _l("%(name)s chose another helper for “%(title)s”. Thank you for offering."),
-    "withdrawn": _l("%(name)s withdrew from “%(title)s”."),
-    "done": _l("%(name)s marked “%(title)s” as done."),
-    "confirmed": _l("%(name)s confirmed the help for “%(title)s”. Thank you."),
-    "invited": _l("%(name)s invited you to help with “%(title)s”."),
-    "idea": _l("%(name)s decided on your idea “%(title)s”."),
-    "idea_new": _l("%(name)s proposed an idea for your neighborhood: “%(title)s”."),
-    "announcement": _l("%(name)s posted an announcement: “%(title)s”."),
-    "reply": _l("%(name)s replied to “%(title)s”."),
-    "problem": _l("%(name)s raised a problem to headquarters: “%(title)s”."),
-    "answered": _l("%(name)s answered “%(title)s” for headquarters."),
-    "program_place": _l("A place opened for you in “%(title)s”: you are signed up."),
-    "program_cancelled": _l("%(name)s cancelled “%(title)s”."),
-}
+# One sentence per kind of notification, in the order of Notification.KINDS.
+MESSAGES = dict(
+    zip(
+        models.Notification.KINDS,
+        (
+            _l("%(name)s answered your post “%(title)s”."),
+            _l("%(name)s accepted your answer to “%(title)s”. You can now see each other's contact details."),
+            _l("%(name)s chose another helper for “%(title)s”. Thank you for offering."),
+            _l("%(name)s withdrew from “%(title)s”."),
+            _l("%(name)s marked “%(title)s” as done."),
+            _l("%(name)s confirmed the help for “%(title)s”. Thank you."),
+            _l("%(name)s invited you to help with “%(title)s”."),
+            _l("%(name)s decided on your idea “%(title)s”."),
+            _l("%(name)s proposed an idea for your neighborhood: “%(title)s”."),
+            _l("%(name)s posted an announcement: “%(title)s”."),
+            _l("%(name)s replied to “%(title)s”."),
+            _l("%(name)s raised a problem to headquarters: “%(title)s”."),
+            _l("%(name)s answered “%(title)s” for headquarters."),
+            _l("A place opened for you in “%(title)s”: you are signed up."),
+            _l("%(name)s cancelled “%(title)s”."),
+            _l("%(name)s asked you to be their trusted helper."),
+        ),
+        strict=True,
+    )
+)
 
 
 def entry(item):
@@ -41,6 +49,8 @@ def entry(item):
     elif item.announcement_id:
         title = item.announcement.title
         link, label = url_for("channel.announcement", item_id=item.announcement_id), _l("Read it")
+    elif item.kind == "helper_asked":
+        title, link, label = "", url_for("accounts.profile"), _l("Answer on my account page")
     else:
         title, link, label = "", None, None
     name = item.actor.name if item.actor else _l("A neighbor")

@@ -10,16 +10,15 @@ the start page back without JavaScript. Every kiosk page says so, and every
 touch starts the two minutes again: the limit protects the next person's
 privacy (WCAG 2.2.1's essential exception), and is announced, not sprung."""
 
-import hashlib
-import secrets
 import time
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from playhouse.flask_utils import get_object_or_404
 
 import models
-from hamsayeh.domain import audit
+from hamsayeh.domain import access, centers
 from hamsayeh.web import auth
 from hamsayeh.web.forms import Form
 
@@ -27,7 +26,6 @@ bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 
 COOKIE = "kiosk"
 IDLE_SECONDS = 120
-NAME_MAX = 60
 # What a kiosk may show. Everything else answers 403 at a kiosk.
 ALLOWED = frozenset(
     {
@@ -61,10 +59,6 @@ GUEST_COOKIES = ("hood", "prefs", "lang")
 ALLOWED_BLUEPRINTS = frozenset({"simple"})
 
 
-def token_hash(token):
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def init_app(app):
     app.config.setdefault("KIOSK_IDLE_SECONDS", IDLE_SECONDS)
     app.before_request(recognize)
@@ -81,12 +75,7 @@ def recognize():
     token = request.cookies.get(COOKIE)
     if not token or request.endpoint == "static":
         return None
-    kiosk = (
-        models.Kiosk.select(models.Kiosk, models.Center)
-        .join(models.Center)
-        .where(models.Kiosk.token_hash == token_hash(token), models.Kiosk.revoked_at.is_null())
-        .first()
-    )
+    kiosk = centers.kiosk_by_token(token)
     if kiosk is None:  # switched off: the terminal forgets whoever was signed in on it
         session.clear()
         g.kiosk_switched_off = True
@@ -145,37 +134,33 @@ def done():
 
 
 def managed_center(center_id):
-    center = models.Center.get_or_none(models.Center.id == center_id) or abort(404)
-    if not ("admin" in g.roles or ("center_staff" in g.roles and g.user.work_center_id == center.id)):
+    center = get_object_or_404(models.Center, models.Center.id == center_id)
+    if not access.may_manage_kiosks(g.user, g.roles, center):
         abort(403)
     return center
 
 
 @bp.get("/centers/<int:center_id>")
-@auth.requires_role("center_staff", "admin")
+@auth.requires(access.may_run_a_center)
 def manage(center_id):
     return render_manage(managed_center(center_id), Form(name=_("Entrance terminal")))
 
 
 def render_manage(center, form, status=200):
-    kiosks = models.Kiosk.select().where(models.Kiosk.center == center).order_by(models.Kiosk.created_at.desc())
-    return render_template("kiosk/manage.html", center=center, kiosks=list(kiosks), form=form), status
+    return render_template("kiosk/manage.html", center=center, kiosks=centers.kiosks_of(center), form=form), status
 
 
 @bp.post("/centers/<int:center_id>")
-@auth.requires_role("center_staff", "admin")
+@auth.requires(access.may_run_a_center)
 def make(center_id):
     """This terminal becomes the center's kiosk; the staff member is signed
     out on it, so that the next person never finds their session."""
     center = managed_center(center_id)
     form = Form(request.form)
-    name = form.text("name", NAME_MAX, 2, _l("Name the terminal, like: Entrance terminal."))
+    name = form.text("name", models.Kiosk.NAME_MAX, 2, _l("Name the terminal, like: Entrance terminal."))
     if not form.ok:
         return render_manage(center, form, 422)
-    token = secrets.token_urlsafe(32)
-    with models.write_transaction():
-        kiosk = models.Kiosk.create(center=center, name=name, token_hash=token_hash(token), created_by=g.user)
-        audit.record_audit("kiosk.made", actor=g.user, subject=f"kiosk:{kiosk.id}", detail=f"center:{center.id}")
+    token = centers.make_kiosk(center, name, g.user)
     session.clear()
     response = redirect(url_for("kiosk.start"))
     response.set_cookie(
@@ -190,16 +175,9 @@ def make(center_id):
 
 
 @bp.post("/centers/<int:center_id>/<int:kiosk_id>/revoke")
-@auth.requires_role("center_staff", "admin")
+@auth.requires(access.may_run_a_center)
 def revoke(center_id, kiosk_id):
     center = managed_center(center_id)
-    with models.write_transaction():
-        changed = (
-            models.Kiosk.update(revoked_at=models.utcnow())
-            .where(models.Kiosk.id == kiosk_id, models.Kiosk.center == center, models.Kiosk.revoked_at.is_null())
-            .execute()
-        )
-        if changed:
-            audit.record_audit("kiosk.revoked", actor=g.user, subject=f"kiosk:{kiosk_id}")
+    changed = centers.revoke_kiosk(center, kiosk_id, g.user)
     flash(_("The kiosk is switched off.") if changed else _("This kiosk was already switched off."))
     return redirect(url_for("kiosk.manage", center_id=center.id))

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from flask_babel import lazy_gettext as _l
 
 import models
+from hamsayeh import persian
 from hamsayeh.domain import accounts
 from hamsayeh.web import auth
 from hamsayeh.web.forms import Form
@@ -14,7 +15,7 @@ from hamsayeh.web.forms import Form
 bp = Blueprint("main", __name__)
 
 HTMX_VERSION = "2.0.11"
-TEXT_SIZE_LABELS = (_l("Normal"), _l("Large"), _l("Largest"))
+TEXT_SIZE_LABELS = tuple(dict(zip(models.TEXT_SIZES, (_l("Normal"), _l("Large"), _l("Largest")), strict=True)).values())
 
 
 @bp.get("/")
@@ -37,8 +38,9 @@ def preferences():
 def save_preferences():
     form = Form(request.form)
     prefs = auth.current_preferences()
-    if form["text_size"] in ("0", "1", "2"):
-        prefs.text_size = int(form["text_size"])
+    text_size = persian.whole_number(form["text_size"])
+    if text_size in models.TEXT_SIZES:
+        prefs.text_size = text_size
     prefs.high_contrast = form["high_contrast"] == "1"
     if g.user is not None:
         accounts.update_profile(g.user, text_size=prefs.text_size, high_contrast=prefs.high_contrast)

@@ -6,13 +6,12 @@ directory, short posts of experience and lessons, and a capacity inventory."""
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from peewee import IntegrityError
+from playhouse.flask_utils import get_object_or_404
 
 import models
 from hamsayeh import persian
-from hamsayeh.domain import audit, centers, organizations
-from hamsayeh.views import centers as center_views
-from hamsayeh.web import auth
+from hamsayeh.domain import access, centers, organizations
+from hamsayeh.web import auth, programs
 from hamsayeh.web.catalog import catalog
 from hamsayeh.web.forms import Form, new_key
 
@@ -45,37 +44,35 @@ def labels():
     return {"kind_labels": KIND_LABELS, "role_labels": ROLE_LABELS}
 
 
-def counties():
-    return list(models.Area.select().where(models.Area.kind == "county").order_by(models.Area.name))
-
-
 @bp.get("/")
 def directory():
-    kind = request.args.get("kind") if request.args.get("kind") in KIND_LABELS else ""
+    kind = request.args.get("kind") if request.args.get("kind") in models.Organization.KINDS else ""
     county = request.args.get("county", "")
-    query = models.Organization.select(models.Organization, models.Area).join(
-        models.Area, on=(models.Organization.county == models.Area.id)
-    )
-    if kind:
-        query = query.where(models.Organization.kind == kind)
-    if persian.whole_number(county) is not None:
-        query = query.where(models.Organization.county == persian.whole_number(county))
     return render_template(
         "orgs/directory.html",
-        organizations=list(query.order_by(models.Organization.name).limit(200)),
+        organizations=list(organizations.directory(kind, persian.whole_number(county))),
         form=Form(kind=kind, county=county),
-        counties=counties(),
+        counties=list(organizations.counties()),
         **labels(),
     )
 
 
 def organization_or_404(org_id):
-    return models.Organization.get_or_none(models.Organization.id == org_id) or abort(404)
+    return get_object_or_404(models.Organization.select(), models.Organization.id == org_id)
 
 
 def managed_or_403(org_id):
+    """An organization its managers (and headquarters) keep."""
     organization = organization_or_404(org_id)
-    if not (organization.managed_by(g.user) or "admin" in g.roles):
+    if not access.manages(g.user, g.roles, organization):
+        abort(403)
+    return organization
+
+
+def staff_of_or_403(org_id):
+    """The organization's managers and staff (and headquarters) add its programs."""
+    organization = organization_or_404(org_id)
+    if not access.staff_of(g.user, g.roles, organization):
         abort(403)
     return organization
 
@@ -83,43 +80,18 @@ def managed_or_403(org_id):
 @bp.get("/<int:org_id>")
 def show(org_id):
     organization = organization_or_404(org_id)
-    membership = None
-    if g.user is not None:
-        membership = models.OrganizationMember.get_or_none(
-            models.OrganizationMember.organization == organization, models.OrganizationMember.user == g.user
-        )
-    areas = (
-        models.Area.select().join(models.OrganizationArea).where(models.OrganizationArea.organization == organization)
-    )
     chosen = {row.activity_type_id for row in organization.activities}
     return render_template(
         "orgs/show.html",
         organization=organization,
-        programs=list(centers.programs_of(organization).where(models.Program.starts_at >= models.utcnow()).limit(10)),
-        works_there=bool(membership and membership.is_active and membership.role in models.OrganizationMember.STAFF)
-        or "admin" in g.roles,
-        areas=list(areas.order_by(models.Area.name)),
+        programs=list(centers.upcoming_programs(organization, 10)),
+        works_there=access.staff_of(g.user, g.roles, organization),
+        areas=list(organizations.areas_served(organization)),
         activities=[item for item in catalog().activity_types if item.id in chosen],
-        membership=membership,
-        manages=organization.managed_by(g.user) or "admin" in g.roles,
+        membership=organizations.membership(organization, g.user),
+        manages=access.manages(g.user, g.roles, organization),
         **labels(),
     )
-
-
-def staff_of_or_403(org_id):
-    """The organization's managers and staff (and headquarters) add its programs."""
-    organization = organization_or_404(org_id)
-    works_there = (
-        g.user is not None
-        and organization.memberships.where(
-            models.OrganizationMember.user == g.user,
-            models.OrganizationMember.is_active,
-            models.OrganizationMember.role.in_(models.OrganizationMember.STAFF),
-        ).exists()
-    )
-    if not (works_there or "admin" in g.roles):
-        abort(403)
-    return organization
 
 
 @bp.get("/<int:org_id>/programs/new")
@@ -127,7 +99,7 @@ def staff_of_or_403(org_id):
 def new_program(org_id):
     organization = staff_of_or_403(org_id)
     action = url_for("orgs.create_program", org_id=organization.id)
-    return center_views.render_program_form(organization, action, center_views.new_program_form())
+    return programs.render_program_form(organization, action, programs.new_program_form())
 
 
 @bp.post("/<int:org_id>/programs/new")
@@ -135,7 +107,7 @@ def new_program(org_id):
 def create_program(org_id):
     organization = staff_of_or_403(org_id)
     action = url_for("orgs.create_program", org_id=organization.id)
-    return center_views.add_program(organization, action, organization=organization)
+    return programs.add_program(organization, action)
 
 
 @bp.post("/<int:org_id>/join")
@@ -150,14 +122,7 @@ def join(org_id):
 
 
 def places_of(organization):
-    """The county's cities and neighborhoods an organization may serve."""
-    county = organization.county
-    return list(
-        models.Area.select()
-        .where(models.Area.path.startswith(county.path), models.Area.kind.in_(("city", "district", "neighborhood")))
-        .order_by(models.Area.path)
-        .limit(300)
-    )
+    return list(organizations.places_of(organization))
 
 
 @bp.get("/<int:org_id>/edit")
@@ -226,14 +191,9 @@ def members(org_id):
 
 
 def render_members(organization, form, status=200):
-    rows = (
-        models.OrganizationMember.select(models.OrganizationMember, models.User)
-        .join(models.User)
-        .where(models.OrganizationMember.organization == organization)
-        .order_by(models.OrganizationMember.is_active, models.User.name)
-    )
+    rows = list(organizations.members_of(organization))
     return (
-        render_template("orgs/members.html", organization=organization, members=list(rows), form=form, **labels()),
+        render_template("orgs/members.html", organization=organization, members=rows, form=form, **labels()),
         status,
     )
 
@@ -242,21 +202,14 @@ def render_members(organization, form, status=200):
 @auth.signed_in_only
 def add_member(org_id):
     """A manager adds a member by phone number, or accepts or removes one of
-    the members (named by their account, not their number)."""
+    the members (named by their account, not their number). What a member may
+    do follows from the membership alone: it gives no site-wide role."""
     organization = managed_or_403(org_id)
     form = Form(request.form)
-    if form["role"] not in ROLE_LABELS:
+    if form["role"] not in models.OrganizationMember.ROLES:
         form.error("role", _l("Choose a role."))
     if form["member"]:
-        user = (
-            models.User.select()
-            .join(models.OrganizationMember)
-            .where(
-                models.OrganizationMember.organization == organization,
-                models.User.id == (persian.whole_number(form["member"]) or 0),
-            )
-            .first()
-        ) or abort(404)
+        user = organizations.member_account(organization, persian.whole_number(form["member"]) or 0) or abort(404)
     else:
         phone = form.phone()
         user = models.User.by_phone(phone) if phone else None
@@ -276,24 +229,25 @@ def add_member(org_id):
 
 
 @bp.get("/new")
-@auth.requires_role("admin")
+@auth.requires(access.may_open_organizations)
 def new():
     return render_new(Form(kind="charity"))
 
 
 def render_new(form, status=200):
-    return render_template("orgs/new.html", form=form, counties=counties(), **labels()), status
+    counties = list(organizations.counties())
+    return render_template("orgs/new.html", form=form, counties=counties, **labels()), status
 
 
 @bp.post("/new")
-@auth.requires_role("admin")
+@auth.requires(access.may_open_organizations)
 def create():
     """Headquarters opens an organization's page and names its first manager."""
     form = Form(request.form)
     name = form.text("name", NAME_MAX, 3, _l("Write the organization's name."))
-    if name and models.Organization.select().where(models.Organization.name == name).exists():
+    if name and organizations.name_taken(name):
         form.error("name", _l("An organization with this name already has a page."))
-    if form["kind"] not in KIND_LABELS:
+    if form["kind"] not in models.Organization.KINDS:
         form.error("kind", _l("Choose what kind of organization it is."))
     county = models.Area.get_or_none(
         models.Area.id == (persian.whole_number(form["county"]) or 0), models.Area.kind == "county"
@@ -307,13 +261,10 @@ def create():
     if not form.ok:
         return render_new(form, 422)
     try:
-        with models.write_transaction():  # the page, its manager and its assembly, or nothing
-            organization = models.Organization.create(name=name, kind=form["kind"], county=county)
-            audit.record_audit("organization.created", actor=g.user, subject=f"org:{organization.id}")
-            organizations.set_membership(organization, manager, "manager", g.user)
-            if form["assembly"] == "1":
-                organizations.join_assembly(organization, g.user)
-    except IntegrityError:  # the same name sent twice at once
+        organization = organizations.open_organization(
+            name, form["kind"], county, manager, g.user, in_assembly=form["assembly"] == "1"
+        )
+    except organizations.NameTaken:  # the same name sent twice at once
         form.error("name", _l("An organization with this name already has a page."))
         return render_new(form, 422)
     flash(_("The page of %(name)s is open. Its manager can now fill it in.", name=name))
@@ -324,23 +275,7 @@ def create():
 
 
 def assembly_or_404(assembly_id):
-    return models.Assembly.get_or_none(models.Assembly.id == assembly_id) or abort(404)
-
-
-def member_organizations(assembly):
-    """The assembly's member organizations the signed-in member works for."""
-    if g.user is None:
-        return []
-    return list(
-        models.Organization.select()
-        .join(models.OrganizationMember)
-        .where(
-            models.Organization.assembly == assembly,
-            models.OrganizationMember.user == g.user,
-            models.OrganizationMember.is_active,
-            models.OrganizationMember.role.in_(models.OrganizationMember.STAFF),
-        )
-    )
+    return get_object_or_404(models.Assembly.select(), models.Assembly.id == assembly_id)
 
 
 @bp.get("/assemblies/<int:assembly_id>")
@@ -350,24 +285,13 @@ def assembly(assembly_id):
 
 
 def render_assembly(item, form, status=200):
-    capacity = organizations.assembly_capacity(item)
-    area_ids = {area_id for _category, area_id in capacity if area_id}
-    names = {area.id: area.name for area in models.Area.select().where(models.Area.id.in_(list(area_ids)))}
-    names[item.county_id] = _("Whole county")
-    by_category = {}
-    for (category, _area), amount in capacity.items():
-        by_category[category] = by_category.get(category, 0) + amount
-    mine = member_organizations(item)
-    # The members' posts may speak of families: they stay within the assembly.
-    posts = []
-    if mine or "admin" in g.roles:
-        posts = (
-            models.AssemblyPost.select(models.AssemblyPost, models.Organization)
-            .join(models.Organization)
-            .where(models.AssemblyPost.assembly == item)
-            .order_by(models.AssemblyPost.created_at.desc())
-            .limit(30)
-        )
+    by_category, capacity, places = organizations.capacity_summary(item)
+
+    def place_name(area_id):
+        return places[area_id].name if area_id in places else _("Whole county")
+
+    mine = access.assembly_organizations(g.user, g.roles, item)
+    posts = organizations.assembly_posts(item) if access.may_read_assembly_posts(g.user, g.roles, item) else []
     return (
         render_template(
             "orgs/assembly.html",
@@ -376,7 +300,7 @@ def render_assembly(item, form, status=200):
             posts=list(posts),
             category_totals=[(CAPACITY_LABELS[c], by_category[c]) for c in CAPACITY_LABELS if c in by_category],
             capacity_rows=sorted(
-                ((CAPACITY_LABELS[c], names.get(a, _("Whole county")), amount) for (c, a), amount in capacity.items()),
+                ((CAPACITY_LABELS[c], place_name(a), amount) for (c, a), amount in capacity.items()),
                 key=lambda row: (str(row[0]), str(row[1])),
             ),
             mine=mine,
@@ -392,7 +316,9 @@ def render_assembly(item, form, status=200):
 
 
 def acting_member(item, form):
-    mine = member_organizations(item)
+    """The member organization the signed-in staff member speaks for (their
+    choice when they work for several); 403 for anyone else."""
+    mine = access.assembly_organizations(g.user, g.roles, item)
     if not mine:
         abort(403)
     return next((org for org in mine if str(org.id) == form["org"]), mine[0])
@@ -404,22 +330,13 @@ def post(assembly_id):
     item = assembly_or_404(assembly_id)
     form = Form(request.form)
     organization = acting_member(item, form)
-    if form["kind"] not in POST_KIND_LABELS:
+    if form["kind"] not in models.AssemblyPost.KINDS:
         form.error("kind", _l("Choose an experience or a lesson."))
     title = form.text("title", models.AssemblyPost.TITLE_MAX, 3, _l("Write a title of at least 3 letters."))
     body = form.text("body", models.AssemblyPost.BODY_MAX, 10, _l("Write at least 10 letters."))
     if not form.ok:
         return render_assembly(item, form, 422)
-    with models.write_transaction():
-        models.AssemblyPost.insert(
-            assembly=item,
-            organization=organization,
-            author=g.user,
-            kind=form["kind"],
-            title=title,
-            body=body,
-            form_key=form.form_key(),
-        ).on_conflict_ignore().execute()
+    organizations.share_post(item, organization, g.user, form["kind"], title, body, form.form_key())
     flash(_("Your post is shared with the assembly."))
     return redirect(url_for("orgs.assembly", assembly_id=item.id))
 
@@ -432,9 +349,9 @@ def capacity(assembly_id):
     item = assembly_or_404(assembly_id)
     form = Form(request.form)
     organization = acting_member(item, form)
-    if form["category"] not in CAPACITY_LABELS:
+    if form["category"] not in models.Capacity.CATEGORIES:
         form.error("category", _l("Choose what you can offer."))
-    if form["period"] not in PERIOD_LABELS:
+    if form["period"] not in models.Capacity.PERIODS:
         form.error("period", _l("Choose the period."))
     quantity = persian.whole_number(form["quantity"].replace(",", "").replace("٬", ""), 1_000_000)
     if quantity is None:

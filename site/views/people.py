@@ -4,29 +4,30 @@ disable or enable the account. Every look-up and change is audited."""
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from playhouse.flask_utils import get_object_or_404
 
 import models
 from hamsayeh import persian
-from hamsayeh.domain import accounts, audit, volunteers
+from hamsayeh.domain import access, accounts, audit, centers
 from hamsayeh.web import auth
 from hamsayeh.web.forms import Form
 
 bp = Blueprint("people", __name__, url_prefix="/admin/people")
-CENTERS_SHOWN = 200
 
 
 def member_or_404(user_id):
-    return models.User.get_or_none(models.User.id == user_id) or abort(404)
+    """Any member: the whole blueprint is headquarters' (the page guard)."""
+    return get_object_or_404(models.User, models.User.id == user_id)
 
 
 @bp.get("/")
-@auth.requires_role("admin")
+@auth.requires(access.is_headquarters)
 def find():
     return render_template("people/find.html", form=Form(), member=None)
 
 
 @bp.post("/")
-@auth.requires_role("admin")
+@auth.requires(access.is_headquarters)
 def look_up():
     """A POST, so that phone numbers stay out of addresses, logs and history."""
     form = Form(request.form)
@@ -41,7 +42,7 @@ def look_up():
 
 
 @bp.get("/<int:user_id>")
-@auth.requires_role("admin")
+@auth.requires(access.is_headquarters)
 def show(user_id):
     member = member_or_404(user_id)
     return render_template(
@@ -49,26 +50,19 @@ def show(user_id):
         member=member,
         roles=member.roles(),
         role_labels=auth.ROLE_LABELS,
-        centers=nearby_centers(member),
+        centers=centers.centers_near(member),
     )
 
 
-def nearby_centers(member):
-    """Centers a staff member may be assigned to: those of their city."""
-    if member.neighborhood is None:
-        return list(models.Center.select().order_by(models.Center.name).limit(CENTERS_SHOWN))
-    return list(models.Center.within(volunteers.city_of(member.neighborhood)).limit(CENTERS_SHOWN))
-
-
 @bp.post("/<int:user_id>/center")
-@auth.requires_role("admin")
+@auth.requires(access.is_headquarters)
 def save_center(user_id):
     """Where a center staff member works: they look after its members."""
     member = member_or_404(user_id)
     chosen = persian.normalize(request.form.get("center"))
     center = None
     if chosen:
-        center = next((c for c in nearby_centers(member) if str(c.id) == chosen), None)
+        center = next((c for c in centers.centers_near(member) if str(c.id) == chosen), None)
         if center is None:
             abort(400)
     accounts.set_work_center(member, center, actor=g.user)
@@ -77,7 +71,7 @@ def save_center(user_id):
 
 
 @bp.post("/<int:user_id>/roles")
-@auth.requires_role("admin")
+@auth.requires(access.is_headquarters)
 def save_roles(user_id):
     member = member_or_404(user_id)
     roles = {role for role in request.form.getlist("role") if role in models.ROLES}
@@ -93,7 +87,7 @@ def save_roles(user_id):
 
 
 @bp.post("/<int:user_id>/active")
-@auth.requires_role("admin")
+@auth.requires(access.is_headquarters)
 def save_active(user_id):
     member = member_or_404(user_id)
     active = persian.normalize(request.form.get("active")) == "1"

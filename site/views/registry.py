@@ -7,7 +7,6 @@ National codes are never stored, shown or logged: the registry keeps a keyed
 hash to match and the last four digits to show. Only active staff of an
 assembly member reach these pages; nothing here is cached by the browser."""
 
-import csv
 import datetime
 import io
 import re
@@ -16,11 +15,12 @@ from flask import Blueprint, Response, abort, current_app, flash, g, redirect, r
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from playhouse.flask_utils import get_object_or_404
 
 import models
 from hamsayeh import persian
-from hamsayeh.domain import audit, registry
-from hamsayeh.web import imports
+from hamsayeh.domain import access, registry
+from hamsayeh.web import auth, imports, spreadsheets
 from hamsayeh.web.forms import Form, new_key
 from hamsayeh.web.templating import digits
 
@@ -43,25 +43,20 @@ REASONS = {
     "review": _l("Reviewing a family's file"),
 }
 MONTH_CHOICES = (3, 6, 12, 24)
-# Inquiries per staff member an hour: enough for a busy desk, too few to walk
-# through the county's national codes.
-INQUIRIES_PER_HOUR = 60
 NOTE_MAX, HOUSEHOLD_TEXT_MAX, AMOUNT_MAX = 300, 1000, 10**13
 FOREIGN_PATTERN = re.compile(r"^\d{12}$")
 # A need filed for someone that nobody took in this many days shows in the report.
 WAITING_DAYS = 14
 
 
-@bp.before_request
-def registry_staff_only():
-    if g.user is None:
-        return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
-    g.organizations = list(registry.registry_organizations(g.user))
-    if not g.organizations:
-        abort(403)
+def my_organizations():
+    """The assembly members the staff member works for; a registry without
+    its key is closed (503)."""
     if not current_app.config["REGISTRY_KEY"]:
         abort(503)
-    return None
+    if "organizations" not in g:
+        g.organizations = access.registry_organizations(g.user, g.roles)
+    return g.organizations
 
 
 @bp.after_request
@@ -73,8 +68,8 @@ def never_cached(response):
 def chosen_organization(form):
     """The organization the staff member works for in this request (a choice
     only for those who work for several)."""
-    wanted = form["org"]
-    return next((org for org in g.organizations if str(org.id) == wanted), g.organizations[0])
+    wanted, mine = form["org"], my_organizations()
+    return next((org for org in mine if str(org.id) == wanted), mine[0])
 
 
 def read_identifier(form):
@@ -117,18 +112,7 @@ def too_many(render, form):
 
 def county_places(organization):
     """The county's cities and neighborhoods, as (id, "city › neighborhood")."""
-    county = organization.assembly.county
-    places = list(
-        models.Area.select()
-        .where(models.Area.path.startswith(county.path), models.Area.id != county.id)
-        .order_by(models.Area.path)
-        .limit(300)
-    )
-    names = {place.id: place.name for place in places}
-    return [
-        (str(place.id), " › ".join(names[int(i)] for i in place.path.strip("/").split("/") if int(i) in names))
-        for place in places
-    ]
+    return [(str(place_id), " › ".join(names)) for place_id, names in registry.county_places(organization)]
 
 
 def page_options():
@@ -137,24 +121,19 @@ def page_options():
         "categories": CATEGORY_LABELS,
         "reasons": REASONS,
         "month_choices": MONTH_CHOICES,
-        "organizations": g.organizations,
+        "organizations": my_organizations(),
     }
 
 
 @bp.get("/")
+@auth.requires(access.may_use_registry)
 def index():
     return render_index(Form(months="6", reason="new_aid"))
 
 
 def render_index(form, status=200):
     organization = chosen_organization(form)
-    recent = (
-        models.BeneficiaryRecord.select(models.BeneficiaryRecord, models.Beneficiary)
-        .join(models.Beneficiary)
-        .where(models.BeneficiaryRecord.organization == organization)
-        .order_by(models.BeneficiaryRecord.created_at.desc())
-        .limit(20)
-    )
+    recent = registry.recent_records(organization)
     return (
         render_template(
             "registry/index.html", form=form, organization=organization, recent=list(recent), **page_options()
@@ -164,6 +143,7 @@ def render_index(form, status=200):
 
 
 @bp.post("/inquiry")
+@auth.requires(access.may_use_registry)
 def inquiry():
     form = Form(request.form)
     organization = chosen_organization(form)
@@ -177,9 +157,7 @@ def inquiry():
     if not form.ok:
         return render_index(form, 422)
     try:
-        result = registry.inquire(
-            organization, g.user, key(), kind, number, months, form["reason"], limit=INQUIRIES_PER_HOUR
-        )
+        result = registry.inquire(organization, g.user, key(), kind, number, months, form["reason"])
     except registry.RateLimited:
         return too_many(render_index, form)
     return render_template(
@@ -193,6 +171,7 @@ def inquiry():
 
 
 @bp.get("/new")
+@auth.requires(access.may_use_registry)
 def new():
     return render_new(Form(form_key=new_key(), household_size="1", id_kind="national"))
 
@@ -203,6 +182,7 @@ def render_new(form, status=200):
 
 
 @bp.post("/new")
+@auth.requires(access.may_use_registry)
 def create():
     form = Form(request.form)
     organization = chosen_organization(form)
@@ -228,7 +208,7 @@ def create():
             key(),
             kind,
             number,
-            limit=INQUIRIES_PER_HOUR,
+            limited=True,
             name=name,
             household_size=int(size),
             household=form["household"],
@@ -247,31 +227,21 @@ def create():
 def own_record_or_404(record_id):
     """A record of one of the staff member's own organizations; another's
     record is as if it did not exist."""
-    record = models.BeneficiaryRecord.get_or_none(models.BeneficiaryRecord.id == record_id)
-    if record is None or record.organization_id not in {org.id for org in g.organizations}:
+    my_organizations()
+    record = get_object_or_404(models.BeneficiaryRecord.select(), models.BeneficiaryRecord.id == record_id)
+    if not access.may_read_registry_record(g.user, g.roles, record):
         abort(404)
     return record
 
 
 @bp.get("/records/<int:record_id>")
+@auth.requires(access.may_use_registry)
 def record(record_id):
     return render_record(own_record_or_404(record_id), Form(form_key=new_key(), category="food"))
 
 
 def render_record(record, form, status=200):
-    audit.audit(
-        "registry.viewed",
-        actor=g.user,
-        subject=f"beneficiary:{record.beneficiary_id}",
-        detail=f"org:{record.organization_id}",
-    )
-    services = (
-        models.Service.select()
-        .where(models.Service.beneficiary == record.beneficiary_id)
-        .order_by(models.Service.given_on.desc(), models.Service.id.desc())
-    )
-    own = [item for item in services if item.organization_id == record.organization_id]
-    others = len([item for item in services if item.organization_id != record.organization_id])
+    own, others = registry.view_record(record, g.user)
     if not form["given_on"]:
         form.data["given_on"] = persian.format_jalali_input(datetime.date.today())
     return (
@@ -281,6 +251,7 @@ def render_record(record, form, status=200):
 
 
 @bp.post("/records/<int:record_id>/services")
+@auth.requires(access.may_use_registry)
 def add_service(record_id):
     record = own_record_or_404(record_id)
     form = Form(request.form)
@@ -312,25 +283,13 @@ def add_service(record_id):
 
 
 @bp.post("/records/<int:record_id>/consent")
+@auth.requires(access.may_use_registry)
 def consent(record_id):
     record = own_record_or_404(record_id)
     given = request.form.get("consent") == "1"
-    with models.write_transaction():
-        models.BeneficiaryRecord.update(consent_to_share=given).where(
-            models.BeneficiaryRecord.id == record.id
-        ).execute()
-        audit.record_audit(
-            "registry.consent_given" if given else "registry.consent_withdrawn",
-            actor=g.user,
-            subject=f"beneficiary:{record.beneficiary_id}",
-            detail=f"org:{record.organization_id}",
-        )
+    registry.set_consent(record, g.user, given)
     flash(_("The consent to share is recorded.") if given else _("The consent to share is withdrawn."))
     return redirect(url_for("registry.record", record_id=record.id))
-
-
-def report_since(months):
-    return datetime.date.today() - datetime.timedelta(days=round(months * 30.44))
 
 
 def report_months():
@@ -344,42 +303,13 @@ def jalali_month(day):
 
 
 def assembly_report(organization, months):
-    """The assembly's report: counts and pseudonymous references only."""
-    assembly = organization.assembly
-    since = report_since(months)
-    own = {
-        row.beneficiary_id: row.id
-        for row in models.BeneficiaryRecord.select().where(models.BeneficiaryRecord.organization == organization)
-    }
-
-    def ref(person_id):
-        return {"ref": registry.registry_ref(key(), person_id), "record": own.get(person_id)}
-
-    parallel = [
-        {**ref(person), "category": category, "services": services}
-        for person, category, services in registry.parallel_services(assembly, since)
-    ]
-    many = [{**ref(person), "givers": givers} for person, givers in registry.served_by_many(assembly, since)]
-    unserved = registry.unserved(assembly, since)
-    waiting = list(
-        registry.needs_filed_for_someone(assembly.county, models.utcnow() - datetime.timedelta(days=WAITING_DAYS))
-    )
-    by_month = registry.services_by(assembly, since, "month")
-    by_area = registry.services_by(assembly, since, "area")
-    area_names = {area.id: area.name for area in models.Area.select().where(models.Area.id.in_(list(by_area)))}
-    by_category = {}
-    for counts in by_month.values():
-        for category, count in counts.items():
-            by_category[category] = by_category.get(category, 0) + count
-    return {
-        "parallel": parallel,
-        "many": many,
-        "unserved_count": unserved.count(),
-        "unserved": [ref(person.id) for person in unserved.order_by(models.Beneficiary.created_at).limit(50)],
-        "waiting": waiting,
-        "by_month": [(jalali_month(month), counts) for month, counts in sorted(by_month.items())],
+    """The assembly's report (see registry.assembly_report), in words."""
+    report = registry.assembly_report(organization, key(), months, WAITING_DAYS)
+    names, by_category = report.pop("area_names"), report.pop("by_category")
+    return report | {
+        "by_month": [(jalali_month(month), counts) for month, counts in report["by_month"]],
         "by_area": sorted(
-            ((area_names.get(area, _("Not known")), counts) for area, counts in by_area.items()),
+            ((names.get(area, _("Not known")), counts) for area, counts in report["by_area"].items()),
             key=lambda row: -sum(row[1].values()),
         ),
         "category_totals": [(CATEGORY_LABELS[c], by_category[c]) for c in CATEGORY_LABELS if c in by_category],
@@ -391,6 +321,7 @@ def totals(rows):
 
 
 @bp.get("/reports")
+@auth.requires(access.may_use_registry)
 def reports():
     organization = chosen_organization(Form(request.args))
     months = report_months()
@@ -406,13 +337,14 @@ def reports():
 
 
 @bp.get("/reports.csv")
+@auth.requires(access.may_use_registry)
 def reports_csv():
     """The report's counts, one row each: section, item, category, count."""
     organization = chosen_organization(Form(request.args))
     months = report_months()
     report = assembly_report(organization, months)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheets.writer(out)
     writer.writerow([_("Section"), _("Item"), _("Kind"), _("Count")])
     for case in report["parallel"]:
         writer.writerow([_("Parallel services"), case["ref"], CATEGORY_LABELS[case["category"]], len(case["services"])])
@@ -438,11 +370,13 @@ def category_names():
 
 
 @bp.get("/import")
+@auth.requires(access.may_use_registry)
 def upload():
     return render_template("registry/import.html", form=Form(), result=None, **page_options())
 
 
 @bp.post("/import")
+@auth.requires(access.may_use_registry)
 def import_list():
     """Import the good rows of an organization's list and report the bad ones
     by row number and reason; the same file again adds nothing."""
@@ -469,33 +403,16 @@ def import_list():
     if not form.ok:
         return render_template("registry/import.html", form=form, result=None, **page_options()), 422
     names, today = category_names(), datetime.date.today()
-    result = {"new": 0, "known": 0, "services": 0, "bad": []}
-    good = []
+    bad, good = [], []
     # Every row is checked before any is written: a file that breaks halfway writes nothing.
     for number, row in enumerate(rows, start=first):
         if not any(str(cell).strip() for cell in row):
             continue
         fields, problem = imports.check_row(row, names, today)
         if problem:
-            result["bad"].append((number, problem))
+            bad.append((number, problem))
         else:
             good.append(fields)
-    for fields in good:
-        (kind, identifier), service = fields["identifier"], fields["service"]
-        record, created = registry.record_beneficiary(
-            organization, g.user, key(), kind, identifier, name=fields["name"], household_size=fields["household_size"]
-        )
-        result["new" if created else "known"] += 1
-        if service is not None:
-            day, category = service
-            form_key = registry.import_key(key(), organization.id, record.beneficiary_id, day, category)
-            before = models.Service.select().where(models.Service.form_key == form_key).exists()
-            registry.record_service(record, g.user, form_key, category=category, given_on=day, note=_("Imported"))
-            result["services"] += 0 if before else 1
-    audit.audit(
-        "registry.imported",
-        actor=g.user,
-        subject=f"org:{organization.id}",
-        detail=f"new:{result['new']} known:{result['known']} services:{result['services']} bad:{len(result['bad'])}",
-    )
+    result = registry.import_rows(organization, g.user, key(), good, note=_("Imported"), bad=len(bad))
+    result["bad"] = bad
     return render_template("registry/import.html", form=Form(), result=result, **page_options())

@@ -18,10 +18,11 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
+from playhouse.flask_utils import get_object_or_404
 
 import models
 from hamsayeh import persian
-from hamsayeh.domain import accounts, board, callbacks, volunteers
+from hamsayeh.domain import access, accounts, board, callbacks, volunteers
 from hamsayeh.web import auth
 from hamsayeh.web.catalog import catalog
 from hamsayeh.web.forms import Form, new_key
@@ -61,11 +62,17 @@ DAYS = {
     "weekend": (0b1100000, _l("Thursday and Friday"), "calendar"),
     "all": (0b1111111, _l("Any day of the week"), "any"),
 }
-PLAIN_STATUS = {
-    "open": _l("Waiting for a neighbor to answer"),
-    "matched": _l("A neighbor is going to help"),
-    "done": _l("Done"),
-    "cancelled": _l("Cancelled"),
+PLAIN_STATUS = dict(
+    zip(
+        models.HelpPost.STATUSES,
+        (_l("Waiting for a neighbor to answer"), _l("A neighbor is going to help"), _l("Done"), _l("Cancelled")),
+        strict=True,
+    )
+)
+# Why a call-back request was refused (callbacks.LimitReached), beside the form.
+LIMIT_MESSAGES = {
+    "phone": _l("This number has asked to be called back several times today. Please wait for the call."),
+    "address": _l("Many requests came from here in the last hour. Please try again later, or visit your center."),
 }
 
 
@@ -189,11 +196,18 @@ def need_send():
     return redirect(url_for("simple.need_sent", post_id=post.id))
 
 
+def own_post_or_404(post_id):
+    """The member's own post; anyone else's is not found."""
+    post = get_object_or_404(models.HelpPost.select(), models.HelpPost.id == post_id)
+    if not access.is_post_author(g.user, g.roles, post):
+        abort(404)
+    return post
+
+
 @bp.get("/need/sent/<int:post_id>")
 @auth.signed_in_only
 def need_sent(post_id):
-    post = models.HelpPost.get_or_none(models.HelpPost.id == post_id, models.HelpPost.author == g.user) or abort(404)
-    return render_template("simple/need_sent.html", post=post)
+    return render_template("simple/need_sent.html", post=own_post_or_404(post_id))
 
 
 # --- Call me back ---------------------------------------------------------------
@@ -229,7 +243,13 @@ def call_me_send():
         fields["phone"] = form.phone()
     if not form.ok:
         return render_template("simple/call_me.html", form=form, centers=my_centers()), 422
-    callbacks.request_callback(form_key=key, **fields)
+    try:
+        callbacks.request_callback(form_key=key, address=request.remote_addr or "unknown", **fields)
+    except callbacks.LimitReached as limit:
+        # Beside the field that was used; the form keeps what was typed.
+        field = "mine" if form["mine"] == "1" and g.user is not None else "name" if form["way"] == "center" else "phone"
+        form.error(field, LIMIT_MESSAGES[limit.reason])
+        return render_template("simple/call_me.html", form=form, centers=my_centers()), 429
     return redirect(url_for("simple.called"))
 
 
@@ -267,24 +287,7 @@ def help_send():
     neighborhood = catalog().neighborhood(g.user.neighborhood_id) if g.user.neighborhood_id else None
     if neighborhood is None:
         return redirect(url_for("areas.index"))
-    current = models.VolunteerProfile.get_or_none(models.VolunteerProfile.user == g.user)
-    activities, skilled = {kind.id: kind}, set()
-    if current is not None:
-        # A volunteer already: this adds a kind and days, and keeps the rest.
-        for row in current.activities.join(models.ActivityType):
-            activities[row.activity_type.id] = row.activity_type
-            if row.skilled:
-                skilled.add(row.activity_type.id)
-    volunteers.save_volunteer(
-        g.user,
-        neighborhood,
-        list(activities.values()),
-        skilled_activity_ids=skilled,
-        weekdays=DAYS[form["days"]][0] | (current.weekdays if current else 0),
-        time_slots=current.time_slots if current else 7,
-        reach=current.reach if current else "neighborhood",
-        missions=current.missions if current else 4,
-    )
+    volunteers.add_activity(g.user, neighborhood, kind, DAYS[form["days"]][0])
     return step("help_sent", 3, 3, kind=kind)
 
 
@@ -303,20 +306,12 @@ def near():
 @bp.get("/mine")
 @auth.signed_in_only
 def mine():
-    posts = list(
-        models.HelpPost.select()
-        .where(models.HelpPost.author == g.user)
-        .order_by(models.HelpPost.created_at.desc(), models.HelpPost.id.desc())
-        .limit(10)
-    )
-    callbacks = list(
-        models.CallbackRequest.select()
-        .where(models.CallbackRequest.user == g.user, models.CallbackRequest.status == "open")
-        .order_by(models.CallbackRequest.created_at.desc())
-        .limit(5)
-    )
     return render_template(
-        "simple/mine.html", posts=posts, callbacks=callbacks, plain=PLAIN_STATUS, labels=STATUS_LABELS
+        "simple/mine.html",
+        posts=board.posts_by(g.user, limit=10),
+        callbacks=list(callbacks.open_callbacks_of(g.user, limit=5)),
+        plain=PLAIN_STATUS,
+        labels=STATUS_LABELS,
     )
 
 

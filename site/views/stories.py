@@ -7,10 +7,11 @@ import datetime
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from playhouse.flask_utils import get_object_or_404
 
 import models
 from hamsayeh import persian
-from hamsayeh.domain import facilitators, network
+from hamsayeh.domain import access, network
 from hamsayeh.web import auth
 from hamsayeh.web.catalog import catalog
 from hamsayeh.web.forms import Form, new_key
@@ -27,23 +28,23 @@ FOR_WHOM_MAX, NEXT_TIME_MAX, QUERY_MAX, PAGE_SIZE = 160, 1000, 60, 30
 
 
 def neighborhood_or_404(area_id):
-    return models.Area.get_or_none(models.Area.id == area_id, models.Area.kind == "neighborhood") or abort(404)
+    return get_object_or_404(models.Area.select(), models.Area.id == area_id, models.Area.kind == "neighborhood")
+
+
+def kept_neighborhood_or_403(area_id):
+    """A neighborhood whose record the signed-in facilitator keeps."""
+    hood = neighborhood_or_404(area_id)
+    if not access.keeps_record_of(g.user, g.roles, hood):
+        abort(403)
+    return hood
 
 
 def reads_all(hood):
-    """Who reads every story of `hood`, public or not: headquarters, the
-    neighborhood's facilitators, and the staff of a center whose area holds it."""
-    if g.user is None:
-        return False
-    if "admin" in g.roles or ("facilitator" in g.roles and facilitators.facilitates(g.user, hood.id)):
-        return True
-    center = g.user.work_center if "center_staff" in g.roles and g.user.work_center_id else None
-    return center is not None and hood.path.startswith(center.area.path)
+    return access.may_read_all_stories(g.user, g.roles, hood)
 
 
 def edits(hood):
-    """Only the neighborhood's own facilitators keep its record."""
-    return g.user is not None and "facilitator" in g.roles and facilitators.facilitates(g.user, hood.id)
+    return access.keeps_record_of(g.user, g.roles, hood)
 
 
 def labels():
@@ -68,21 +69,17 @@ def record(area_id):
 
 
 @bp.get("/neighborhood/<int:area_id>/new")
-@auth.requires_role("facilitator")
+@auth.requires(access.is_facilitator)
 def new(area_id):
-    hood = neighborhood_or_404(area_id)
-    if not edits(hood):
-        abort(403)
+    hood = kept_neighborhood_or_403(area_id)
     kind = request.args.get("kind") if request.args.get("kind") in KIND_LABELS else "need"
     return render_form(hood, None, Form(kind=kind, status="current", form_key=new_key()), set())
 
 
 @bp.post("/neighborhood/<int:area_id>/new")
-@auth.requires_role("facilitator")
+@auth.requires(access.is_facilitator)
 def create(area_id):
-    hood = neighborhood_or_404(area_id)
-    if not edits(hood):
-        abort(403)
+    hood = kept_neighborhood_or_403(area_id)
     form = Form(request.form)
     fields, activities = validate(form)
     if not form.ok:
@@ -154,8 +151,9 @@ def validate(form):
 
 
 def story_or_404(story_id):
-    story = models.Story.get_or_none(models.Story.id == story_id) or abort(404)
-    if not story.is_public and not reads_all(story.neighborhood):
+    """A story the signed-in member may read; one they may not is as if it did not exist."""
+    story = get_object_or_404(models.Story.select(), models.Story.id == story_id)
+    if not access.may_read_story(g.user, g.roles, story):
         abort(404)
     return story
 
@@ -163,30 +161,15 @@ def story_or_404(story_id):
 @bp.get("/<int:story_id>")
 def show(story_id):
     story = story_or_404(story_id)
-    can_edit = edits(story.neighborhood)
-    assets = (
-        models.Story.select()
-        .join(models.StoryAsset, on=(models.StoryAsset.asset == models.Story.id))
-        .where(models.StoryAsset.need == story)
-    )
-    if not reads_all(story.neighborhood):
-        assets = assets.where(models.Story.is_public)
-    posts = (
-        models.HelpPost.select()
-        .join(models.StoryPost)
-        .where(models.StoryPost.story == story, models.HelpPost.status != "cancelled")
-    )
-    linkable = []
-    if can_edit and story.kind == "need":
-        linkable = list(
-            network.stories_in(story.neighborhood, kind="asset").where(models.Story.status == "current").limit(50)
-        )
+    can_edit = access.may_edit_story(g.user, g.roles, story)
+    assets = network.story_assets(story, public_only=not reads_all(story.neighborhood))
+    linkable = list(network.linkable_assets(story)) if can_edit and story.kind == "need" else []
     return render_template(
         "stories/show.html",
         story=story,
         activities=[item for item in catalog().activity_types if item.id in story.activity_ids()],
         assets=list(assets),
-        posts=list(posts),
+        posts=list(network.story_posts(story)),
         linkable=linkable,
         can_edit=can_edit,
         form=Form(),
@@ -196,13 +179,13 @@ def show(story_id):
 
 def editable_or_403(story_id):
     story = story_or_404(story_id)
-    if not edits(story.neighborhood):
+    if not access.may_edit_story(g.user, g.roles, story):
         abort(403)
     return story
 
 
 @bp.get("/<int:story_id>/edit")
-@auth.requires_role("facilitator")
+@auth.requires(access.is_facilitator)
 def edit(story_id):
     story = editable_or_403(story_id)
     values = {name: getattr(story, name) for name in ("kind", "title", "narrative", "for_whom", "next_time", "status")}
@@ -215,7 +198,7 @@ def edit(story_id):
 
 
 @bp.post("/<int:story_id>/edit")
-@auth.requires_role("facilitator")
+@auth.requires(access.is_facilitator)
 def update(story_id):
     story = editable_or_403(story_id)
     form = Form(request.form)
@@ -228,7 +211,7 @@ def update(story_id):
 
 
 @bp.post("/<int:story_id>/links")
-@auth.requires_role("facilitator")
+@auth.requires(access.is_facilitator)
 def link(story_id):
     """Link a need to an asset of its neighborhood, or to a help-board request
     of its neighborhood (typed as the request's number)."""
@@ -238,18 +221,9 @@ def link(story_id):
     form = Form(request.form)
     remove = form["remove"] == "1"
     if form["asset"]:
-        other = models.Story.get_or_none(
-            models.Story.id == (persian.whole_number(form["asset"]) or 0),
-            models.Story.kind == "asset",
-            models.Story.neighborhood == story.neighborhood,
-        )
+        other = network.link_target(story, asset_id=persian.whole_number(form["asset"]) or 0)
     else:
-        number = form["post"].lstrip("#")
-        other = models.HelpPost.get_or_none(
-            models.HelpPost.id == (persian.whole_number(number) or 0),
-            models.HelpPost.kind == "request",
-            models.HelpPost.neighborhood == story.neighborhood,
-        )
+        other = network.link_target(story, post_id=persian.whole_number(form["post"].lstrip("#")))
     if other is None:
         flash(_("No request or asset of this neighborhood has that number."))
     else:
@@ -259,13 +233,11 @@ def link(story_id):
 
 
 @bp.get("/")
-@auth.requires_role("admin", "center_staff")
+@auth.requires(access.may_search_stories)
 def search():
     """Headquarters reads the stories of an area by kind and searches them; a
     center's staff read those of their center's area."""
-    home = g.user.work_center.area if "admin" not in g.roles and g.user.work_center_id else None
-    if "admin" not in g.roles and home is None:
-        abort(403)
+    home = None if access.is_headquarters(g.user, g.roles) else g.user.work_center.area
     area = None
     area_id = persian.whole_number(request.args.get("area", ""))
     if area_id is not None:

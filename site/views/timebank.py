@@ -1,51 +1,50 @@
 """The time bank (بانک زمان): my balance and history, sending hours by hand or
-to the community pool, a printable statement, a neighborhood's summary, and
-center staff looking after the accounts of their center's members."""
+to the community pool, a printable statement by Jalali month, a
+neighborhood's summary, and center staff looking after the accounts of their
+center's members (never their own)."""
 
 import datetime
+import re
 
 import jdatetime
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from playhouse.flask_utils import get_object_or_404
 
 import models
 from hamsayeh import persian
-from hamsayeh.domain import audit, timebank
-from hamsayeh.web import auth, pdf
+from hamsayeh.domain import access, timebank
+from hamsayeh.web import auth, limits, pdf
 from hamsayeh.web.catalog import catalog
 from hamsayeh.web.forms import Form, new_key
+from hamsayeh.web.labels import floor_message
 from hamsayeh.web.templating import duration
 
 bp = Blueprint("timebank", __name__, url_prefix="/time")
 
 PAGE_SIZE = 30
-STATEMENT_MAX = 2000
-REASON_MAX = 300
-STAFF_ROLES = ("center_staff", "admin")
+REASON_MAX = models.TimeTransfer.reason.max_length
+MONTH_PATTERN = re.compile(r"(\d{4})-(\d{1,2})")
 
-TRANSFER_KINDS = {
-    "help": _l("Help"),
-    "manual": _l("Sent by hand"),
-    "reversal": _l("Correction"),
-}
+# Keyed from the model's own list: a kind added there without words here fails at import.
+TRANSFER_KINDS = dict(zip(models.TimeTransfer.KINDS, (_l("Help"), _l("Sent by hand"), _l("Correction")), strict=True))
+# Where each refusal of the domain is told, and in which words.
 TRANSFER_ERRORS = {
-    "self": _l("You cannot send hours to your own account."),
-    "amount": _l("Write a whole number of minutes, more than zero and at most %(most)s."),
-    "reversed": _l("A correction cannot itself be corrected. Make a new transfer instead."),
+    "self": ("phone", _l("You cannot send hours to your own account.")),
+    "recipient": ("phone", _l("No member has this number. Check it and try again.")),
+    "own": ("phone", _l("These hours are not yours: they cannot go to your own account.")),
+    "amount": ("minutes", _l("Write a whole number of minutes, more than zero and at most %(most)s.")),
+    "reversed": ("minutes", _l("A correction cannot itself be corrected. Make a new transfer instead.")),
 }
 
 
-def floor_message(account):
-    """Why a transfer from `account` was refused, with its current balance."""
-    account = models.TimeAccount.get_by_id(account.id)
-    if account.kind == "pool":
-        return _("The community pool has only %(balance)s.", balance=duration(account.balance))
-    return _(
-        "This would take the account below its floor of %(floor)s. The balance is %(balance)s.",
-        floor=duration(account.floor),
-        balance=duration(account.balance),
-    )
+def refusal(error):
+    """The field a refused transfer is told beside, and the words."""
+    if error.reason == "floor":
+        return "minutes", floor_message(error.account)
+    field, message = TRANSFER_ERRORS[error.reason]
+    return field, message % {"most": models.MAX_TRANSFER}
 
 
 def read_minutes(form, name="minutes", most=models.MAX_TRANSFER):
@@ -77,130 +76,114 @@ def new_form(**values):
     return Form(form_key=new_key(), **values)
 
 
-def statement_rows(account, transfers):
-    """Each transfer of `account` as (transfer, minutes in or out, other side)."""
+def requested_page():
+    """The page number in the address; the first page for anything else."""
+    return persian.whole_number(request.args.get("page", "1"), 10000) or 1
+
+
+def my_account():
+    """The signed-in member's account; shown before it is made."""
+    return timebank.member_account(g.user, create=False)
+
+
+def my_pool():
+    """The community pool of the member's district, if they chose a neighborhood."""
+    neighborhood = catalog().neighborhood(g.user.neighborhood_id) if g.user.neighborhood_id else None
+    return timebank.pool_account(timebank.pool_area(neighborhood), create=False) if neighborhood else None
+
+
+def month_choices(account):
+    """The months a statement can be printed for, as (value, label)."""
     return [
-        (
-            item,
-            item.minutes if item.target_id == account.id else -item.minutes,
-            item.source if item.target_id == account.id else item.target,
-        )
-        for item in transfers
+        (f"{year}-{month:02d}", f"{persian.MONTHS[month - 1]} {year}")
+        for year, month in timebank.statement_months(account)
     ]
 
 
-def requested_page():
-    """The page number in the address; the first page for anything else."""
-    page = request.args.get("page", "1")
-    return persian.whole_number(page, 10000) or 1
-
-
-def history_page(account):
-    number = requested_page()
-    found = list(timebank.account_history(account).offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
-    return number, statement_rows(account, found[:PAGE_SIZE]), len(found) > PAGE_SIZE
-
-
 @bp.get("/")
-@auth.signed_in_only
+@auth.requires()
 def index():
-    account = timebank.member_account(g.user, create=False)
-    page, rows, more = history_page(account)
-    pool = my_pool(create=False)
+    account = my_account()
+    page = requested_page()
+    rows, more = timebank.history_page(account, page, PAGE_SIZE)
     return render_template(
-        "timebank/index.html", account=account, rows=rows, page=page, more=more, pool=pool, kinds=TRANSFER_KINDS
+        "timebank/index.html",
+        account=account,
+        rows=rows,
+        page=page,
+        more=more,
+        pool=my_pool(),
+        kinds=TRANSFER_KINDS,
+        months=month_choices(account),
     )
 
 
 @bp.get("/send")
-@auth.signed_in_only
+@auth.requires()
 def send_form():
-    account = timebank.member_account(g.user, create=False)
-    return render_template("timebank/send.html", form=new_form(), account=account, center=None)
+    return render_template("timebank/send.html", form=new_form(), account=my_account(), center=None)
 
 
 @bp.post("/send")
-@auth.signed_in_only
+@auth.requires()
 def send():
-    return send_hours(lambda: timebank.member_account(g.user), None)
+    return send_hours(my_account(), None)
+
+
+def my_center_or_404():
+    """The center whose hours the staff member sends: theirs, once assigned."""
+    return g.user.work_center if g.user.work_center_id else abort(404)
 
 
 @bp.get("/center/send")
-@auth.requires_role("center_staff")
+@auth.requires(access.is_center_staff)
 def center_send_form():
-    center = staff_center() or abort(404)
+    center = my_center_or_404()
     account = timebank.center_account(center, create=False)
     return render_template("timebank/send.html", form=new_form(), account=account, center=center)
 
 
 @bp.post("/center/send")
-@auth.requires_role("center_staff")
+@auth.requires(access.is_center_staff)
 def center_send():
     """Staff send the center's hours, for example to thank its volunteers."""
-    center = staff_center() or abort(404)
-    return send_hours(lambda: timebank.center_account(center), center)
+    center = my_center_or_404()
+    return send_hours(timebank.center_account(center, create=False), center)
 
 
-def send_hours(source, center):
-    """Hours by hand to a member, from `source()`: the member's own account, or
-    the center's when `center` is given."""
+def send_hours(account, center):
+    """Hours by hand to a member, from `account`: the member's own, or the
+    center's when `center` is given. The number is only checked for its form
+    here: whether anyone has it is the domain's to say, in one answer."""
     form = Form(request.form)
     form.form_key()
     phone = form.phone()
-    recipient = models.User.by_phone(phone) if phone else None
-    if phone and (recipient is None or not recipient.is_active):
-        form.error("phone", _l("No member has this number. Check it and try again."))
-    elif recipient is not None and recipient.id == g.user.id:
-        form.error("phone", TRANSFER_ERRORS["self"])
     minutes = read_minutes(form)
     reason = read_reason(form, required=True)
     if form.ok:
-        made = transfer_from(form, source, lambda: timebank.member_account(recipient), minutes, reason)
-        if made is not None:
+        try:
+            made = timebank.send_hours(
+                account, phone, minutes, g.user, actor=g.actor, reason=reason, form_key=form["form_key"]
+            )
+        except timebank.TransferError as error:
+            form.error(*refusal(error))
+        else:
             flash(_("%(amount)s sent to %(name)s.", amount=duration(made.minutes), name=made.target.owner_name))
             return redirect(url_for("timebank.center_accounts" if center else "timebank.index"))
-    if center is None:
-        account = timebank.member_account(g.user, create=False)
-    else:
-        account = timebank.center_account(center, create=False)
+    account = timebank.current_account(account)
     return render_template("timebank/send.html", form=form, account=account, center=center), 422
 
 
-def transfer_from(form, source, target, minutes, reason):
-    """The transfer from `source()` to `target()` (accounts are made only now,
-    when the form is right), or None with the reason beside the amount."""
-    paying = source()
-    try:
-        return timebank.transfer(paying, target(), minutes, g.user, reason=reason, form_key=form["form_key"])
-    except timebank.TransferError as error:
-        if error.reason == "floor":
-            form.error("minutes", floor_message(paying))
-        else:
-            form.error("minutes", TRANSFER_ERRORS[error.reason] % {"most": models.MAX_TRANSFER})
-        return None
-
-
-def my_pool(create=True):
-    """The community pool of the member's district, if they chose a neighborhood."""
-    neighborhood = catalog().neighborhood(g.user.neighborhood_id) if g.user.neighborhood_id else None
-    return timebank.pool_account(timebank.pool_area(neighborhood), create) if neighborhood else None
-
-
 @bp.get("/give")
-@auth.signed_in_only
+@auth.requires()
 def give_form():
-    return render_template(
-        "timebank/give.html",
-        form=new_form(),
-        pool=my_pool(create=False),
-        account=timebank.member_account(g.user, create=False),
-    )
+    return render_template("timebank/give.html", form=new_form(), pool=my_pool(), account=my_account())
 
 
 @bp.post("/give")
-@auth.signed_in_only
+@auth.requires()
 def give():
-    pool = my_pool(create=False)
+    pool = my_pool()
     if pool is None:
         flash(_("Choose your neighborhood first: the pool belongs to your district."))
         return redirect(url_for("areas.index"))
@@ -208,121 +191,117 @@ def give():
     form.form_key()
     minutes = read_minutes(form)
     reason = read_reason(form, required=False) or _("A gift to the community pool")
-    if form.ok and transfer_from(form, lambda: timebank.member_account(g.user), my_pool, minutes, reason) is not None:
-        flash(_("Thank you. %(amount)s went to the pool of %(name)s.", amount=duration(minutes), name=pool.area.name))
-        return redirect(url_for("timebank.index"))
-    account = timebank.member_account(g.user, create=False)
-    return render_template("timebank/give.html", form=form, pool=pool, account=account), 422
+    if form.ok:
+        try:
+            timebank.give_to_pool(g.user, pool, minutes, actor=g.actor, reason=reason, form_key=form["form_key"])
+        except timebank.TransferError as error:
+            form.error(*refusal(error))
+        else:
+            flash(
+                _("Thank you. %(amount)s went to the pool of %(name)s.", amount=duration(minutes), name=pool.area.name)
+            )
+            return redirect(url_for("timebank.index"))
+    return render_template("timebank/give.html", form=form, pool=pool, account=my_account()), 422
+
+
+def requested_month():
+    """The Jalali (year, month) the address asks for; this month when none."""
+    text = persian.to_latin_digits(request.args.get("month", ""))
+    if not text:
+        return timebank.jalali_month()
+    match = MONTH_PATTERN.fullmatch(text)
+    if match is None or not 1 <= int(match[2]) <= 12:
+        abort(404)
+    return int(match[1]), int(match[2])
 
 
 @bp.get("/statement.pdf")
-@auth.signed_in_only
+@auth.requires()
+@limits.expensive
 def statement():
-    return statement_pdf(timebank.member_account(g.user, create=False))
-
-
-def statement_pdf(account):
-    """The account's whole history, oldest first, with the balance after each line."""
-    transfers = list(timebank.account_history(account, limit=STATEMENT_MAX))[::-1]
-    rows, balance = [], account.balance - sum(change for _item, change, _other in statement_rows(account, transfers))
-    opening = balance
-    for item, change, other in statement_rows(account, transfers):
-        balance += change
-        rows.append((item, change, other, balance))
-    name = f"statement-{jdatetime.date.today().strftime('%Y-%m-%d')}.pdf"
+    """One Jalali month of the member's history, oldest first, with the
+    balance after each line; a busy month is printed in parts."""
+    account = my_account()
+    year, month = requested_month()
+    part = persian.whole_number(request.args.get("part", "1"), 10000) or 1
+    opening, rows, more = timebank.month_statement(account, year, month, part)
     return pdf.response(
         "pdf/statement.html",
-        name,
+        f"statement-{year}-{month:02d}{f'-{part}' if part > 1 else ''}.pdf",
         account=account,
         rows=rows,
         opening=opening,
+        month=f"{persian.MONTHS[month - 1]} {year}",
+        part=part,
+        more=more,
         kinds=TRANSFER_KINDS,
         printed_at=datetime.datetime.now(datetime.UTC).replace(tzinfo=None),
-        center=statement_center(account),
+        center=timebank.statement_center(account),
         qr=pdf.qr_code(url_for("timebank.index", _external=True)),
     )
-
-
-def statement_center(account):
-    """The center a statement is printed for: the center's own, or the one
-    nearest the member's neighborhood."""
-    if account.center_id:
-        return account.center
-    home = account.user.neighborhood if account.user_id else None
-    return models.Center.within(home.parent or home).first() if home else None
 
 
 @bp.get("/areas/<int:area_id>")
 def summary(area_id):
     """What an area exchanged this Jalali month, by activity type: no names."""
     area = catalog().areas.get(area_id) or abort(404)
-    today = jdatetime.date.today()
-    start = jdatetime.date(today.year, today.month, 1)
-    end = jdatetime.date(today.year + (today.month == 12), today.month % 12 + 1, 1)
-    # Tehran's midnight, in the UTC that the ledger keeps.
-    tehran = datetime.timedelta(hours=3, minutes=30)
-    lines = list(
-        timebank.area_time_summary(
-            area,
-            datetime.datetime.combine(start.togregorian(), datetime.time()) - tehran,
-            datetime.datetime.combine(end.togregorian(), datetime.time()) - tehran,
-        )
+    year, month = timebank.jalali_month()
+    lines = list(timebank.area_time_summary(area, *timebank.jalali_month_bounds(year, month)))
+    first_day = jdatetime.date(year, month, 1).togregorian()
+    return render_template(
+        "timebank/summary.html", area=area, lines=lines, month=first_day, pool=timebank.area_pool(area)
     )
-    pool = models.TimeAccount.get_or_none(models.TimeAccount.area == area)
-    return render_template("timebank/summary.html", area=area, lines=lines, month=start.togregorian(), pool=pool)
 
 
 # --- Center staff -----------------------------------------------------------------
 
 
-def staff_center():
-    """The center whose members this staff member looks after (admins: any)."""
-    return g.user.work_center if g.user.work_center_id else None
-
-
-def may_manage(account):
-    if "admin" in g.roles:
-        return True
-    center = staff_center()
-    return center is not None and account.kind == "member" and timebank.is_center_member(center, account.user)
-
-
 @bp.get("/center")
-@auth.requires_role(*STAFF_ROLES)
+@auth.requires(access.may_manage_time_accounts)
 def center_accounts():
-    center = staff_center()
+    center = g.user.work_center if g.user.work_center_id else None
     if center is None:
         return render_template("timebank/center.html", center=None, accounts=[])
-    number = requested_page()
-    found = list(timebank.center_member_accounts(center).offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
-    audit.audit("time.center_accounts", actor=g.user, subject=f"center:{center.id}", detail=f"page {number}")
+    page = requested_page()
+    accounts, more = timebank.center_accounts_page(center, g.user, page, PAGE_SIZE)
     return render_template(
         "timebank/center.html",
         center=center,
         center_account=timebank.center_account(center, create=False),
-        accounts=found[:PAGE_SIZE],
-        page=number,
-        more=len(found) > PAGE_SIZE,
+        accounts=accounts,
+        page=page,
+        more=more,
     )
 
 
 def managed_account_or_404(account_id):
-    account = models.TimeAccount.get_or_none(models.TimeAccount.id == account_id)
-    if account is None or not may_manage(account):
+    """An account the staff member may manage; never their own."""
+    account = get_object_or_404(models.TimeAccount, models.TimeAccount.id == account_id)
+    if not access.may_manage_time_account(g.user, g.roles, account):
         abort(404)
     return account
 
 
+def reversible_transfer_or_404(transfer_id):
+    """A transfer the staff member may correct: on an account they manage,
+    and on neither side their own."""
+    transfer = get_object_or_404(models.TimeTransfer, models.TimeTransfer.id == transfer_id)
+    if not access.may_reverse_transfer(g.user, g.roles, transfer):
+        abort(404)
+    return transfer
+
+
 @bp.get("/accounts/<int:account_id>")
-@auth.requires_role(*STAFF_ROLES)
+@auth.requires(access.may_manage_time_accounts)
 def account(account_id):
     account = managed_account_or_404(account_id)
-    audit.audit("time.account_viewed", actor=g.user, subject=f"time_account:{account.id}")
+    timebank.record_account_viewed(account, g.user)
     return render_account(account, Form(floor=str(-account.floor // 60), pool_pays="1" if account.pool_pays else ""))
 
 
 def render_account(account, form, status=200):
-    page, rows, more = history_page(account)
+    page = requested_page()
+    rows, more = timebank.history_page(account, page, PAGE_SIZE)
     return (
         render_template(
             "timebank/account.html", account=account, form=form, rows=rows, page=page, more=more, kinds=TRANSFER_KINDS
@@ -332,7 +311,7 @@ def render_account(account, form, status=200):
 
 
 @bp.post("/accounts/<int:account_id>/floor")
-@auth.requires_role(*STAFF_ROLES)
+@auth.requires(access.may_manage_time_accounts)
 def save_floor(account_id):
     account = managed_account_or_404(account_id)
     form = Form(request.form)
@@ -344,7 +323,7 @@ def save_floor(account_id):
         try:
             timebank.set_floor(account, -int(text) * 60, form["pool_pays"] == "1", g.user)
         except timebank.TransferError:
-            owed = duration(-models.TimeAccount.get_by_id(account.id).balance)
+            owed = duration(-timebank.current_account(account).balance)
             form.error("floor", _("This member owes %(owed)s already: write at least that many hours.", owed=owed))
     if not form.ok:
         return render_account(account, form, 422)
@@ -353,17 +332,14 @@ def save_floor(account_id):
 
 
 @bp.post("/transfers/<int:transfer_id>/reverse")
-@auth.requires_role(*STAFF_ROLES)
+@auth.requires(access.may_manage_time_accounts)
 def reverse(transfer_id):
-    original = models.TimeTransfer.get_or_none(models.TimeTransfer.id == transfer_id) or abort(404)
-    account = next((a for a in (original.source, original.target) if may_manage(a)), None) or abort(404)
+    original = reversible_transfer_or_404(transfer_id)
+    managed = original.source if access.may_manage_time_account(g.user, g.roles, original.source) else original.target
     reason = persian.normalize(request.form.get("reason"))[:REASON_MAX] or _("A mistake corrected by staff")
     try:
         timebank.reverse_transfer(original, g.user, reason)
         flash(_("The transfer is corrected by a transfer back."))
     except timebank.TransferError as error:
-        if error.reason == "floor":
-            flash(floor_message(error.account))
-        else:
-            flash(TRANSFER_ERRORS[error.reason] % {"most": models.MAX_TRANSFER})
-    return redirect(url_for("timebank.account", account_id=account.id))
+        flash(refusal(error)[1])
+    return redirect(url_for("timebank.account", account_id=managed.id))

@@ -35,10 +35,12 @@ MISSIONS = (
     (4, _l("Act: lend a hand")),
 )
 SLOTS = ((1, _l("Mornings")), (2, _l("Afternoons")), (4, _l("Evenings")))
-REACHES = (
-    ("neighborhood", _l("Only my neighborhood")),
-    ("district", _l("My district")),
-    ("city", _l("Anywhere in my city")),
+REACHES = tuple(
+    zip(
+        models.VolunteerProfile.REACHES,
+        (_l("Only my neighborhood"), _l("My district"), _l("Anywhere in my city")),
+        strict=True,
+    )
 )
 SKILLS_TEXT_MAX = 300
 
@@ -80,7 +82,7 @@ def profile_page(form, selected, status=200):
 @bp.get("/")
 @auth.signed_in_only
 def profile():
-    current = models.VolunteerProfile.get_or_none(models.VolunteerProfile.user == g.user)
+    current = volunteers.profile_of(g.user)
     if current is None:
         return profile_page(Form(reach="neighborhood", active="1"), {})
     form = Form(
@@ -104,10 +106,8 @@ def profile():
 def save_profile():
     form = Form(request.form)
     selected = {name: chosen(name) for name in ("activity", "skill", "mission", "weekday", "slot")}
-    activities = list(
-        models.ActivityType.listed().where(
-            models.ActivityType.id.in_([n for n in map(persian.whole_number, selected["activity"]) if n is not None])
-        )
+    activities = volunteers.listed_activities(
+        n for n in map(persian.whole_number, selected["activity"]) if n is not None
     )
     skills = [slug for slug, _label, _activity in SKILLS if slug in selected["skill"]]
     if not activities:
@@ -118,22 +118,14 @@ def save_profile():
     slots = bits(selected["slot"], SLOTS)
     if not slots:
         form.error("slot", _l("Choose at least one time of day."))
-    if form["reach"] not in dict(REACHES):
+    if form["reach"] not in models.VolunteerProfile.REACHES:
         form.error("reach", _l("Choose how far you would go."))
     if len(form["skills_text"]) > SKILLS_TEXT_MAX:
         form.error("skills_text", _l("Write at most %(count)s letters.", count=SKILLS_TEXT_MAX))
     neighborhood = g.user.neighborhood
     if neighborhood is None:
         form.error("activity", _l("Choose your neighborhood first, so that we know where you can help."))
-    center = None
-    if persian.whole_number(form["center"]) is not None:
-        center = (
-            models.Center.within(volunteers.city_of(neighborhood))
-            .where(models.Center.id == int(form["center"]))
-            .first()
-            if neighborhood
-            else None
-        )
+    center = volunteers.center_near(neighborhood, persian.whole_number(form["center"]))
     if not form.ok:
         return profile_page(form, selected, 422)
     skill_slugs = {activity for slug, _label, activity in SKILLS if slug in skills}
@@ -158,7 +150,7 @@ def save_profile():
 @bp.get("/needs")
 @auth.signed_in_only
 def needs():
-    current = models.VolunteerProfile.get_or_none(models.VolunteerProfile.user == g.user)
+    current = volunteers.profile_of(g.user)
     if current is None:
         return redirect(url_for("volunteers.profile"))
     return render_template(

@@ -1,5 +1,6 @@
-"""Who is asking: sessions, time-outs, the chosen language and display
-preferences, and the one place where roles are checked."""
+"""Who is asking: sessions (kept on the server, see `hamsayeh.web.sessions`),
+time-outs, the chosen language and display preferences, and the one place
+where roles are checked."""
 
 import time
 from dataclasses import dataclass
@@ -67,6 +68,8 @@ def load_user():
         return
     if now - session["seen"] > SEEN_RESOLUTION:
         session["seen"] = now
+    if tuple(session.get("limits", ())) != (idle, absolute):  # roles changed since sign-in
+        session["limits"] = (idle, absolute)
     g.user, g.roles = user, roles
     if "acting_for" in session:
         act_for(session["acting_for"])
@@ -105,15 +108,24 @@ def record_acting_write(response):
 
 
 def start_session(user):
-    """A fresh session for a freshly signed-in person (no session fixation)."""
+    """A fresh session, with a new id, for a freshly signed-in person (no
+    session fixation): the one they had before ends here."""
     session.clear()
     session.permanent = True
     now = time.time()
-    session.update(uid=user.id, epoch=user.session_epoch, issued=now, seen=now)
+    limits = session_limits(frozenset(user.roles()))
+    session.update(uid=user.id, epoch=user.session_epoch, issued=now, seen=now, limits=limits)
 
 
 def end_session():
+    """Sign out: the session is deleted on the server, so a copy of its cookie opens nothing."""
     session.clear()
+
+
+def current_session_key():
+    """The stored hash of this browser's session id, or None for a guest."""
+    record = getattr(session, "record", None)
+    return record.id_hash if record is not None else None
 
 
 def requires(rule=None):

@@ -1,5 +1,6 @@
 """Command-line commands: `flask migrate`, `flask seed-demo`, `flask create-user`."""
 
+import os
 import secrets
 from pathlib import Path
 
@@ -45,9 +46,20 @@ def registry_key_command():
         return
     with models.connection():
         registry.check_registry_key("")  # refuses when a registry exists without its key
-    path.write_text(secrets.token_hex(32))
-    path.chmod(0o600)
+    key_file(path)
     click.echo(f"made a new registry key in {path}: keep it, or the registry cannot be read")
+
+
+def key_file(path):
+    """The random key in `path`, made the first time in a file that only its
+    owner can read: created with mode 0600, never widened even for a moment."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return Path(path).read_text().strip()
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_hex(32))
+    return Path(path).read_text().strip()
 
 
 @click.command("seed-demo")

@@ -7,44 +7,99 @@ starts one beside the development server.
 A task runs inside the application that was created in its process, so it
 uses the same database and configuration as the pages."""
 
-import os
+import uuid
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import current_app, url_for
 from huey import RedisHuey, SqliteHuey
+
+import models
+from hamsayeh.domain import centers
+from hamsayeh.web import pdf
+from hamsayeh.web.catalog import catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def make_queue():
-    url = os.environ.get("HAMSAYEH_QUEUE_URL", "")
+def make_queue(config):
+    """The queue that `create_app` names: Redis when HAMSAYEH_QUEUE_URL is a
+    redis:// address, else a SQLite file (HAMSAYEH_QUEUE_FILE, or the instance folder)."""
+    url = config.get("QUEUE_URL", "")
     if url.startswith("redis://"):
         return RedisHuey("hamsayeh", url=url)
-    path = Path(os.environ.get("HAMSAYEH_QUEUE_FILE") or ROOT / "instance" / "queue.sqlite3")
+    path = Path(config.get("QUEUE_FILE") or ROOT / "instance" / "queue.sqlite3")
     path.parent.mkdir(parents=True, exist_ok=True)
     return SqliteHuey("hamsayeh", filename=str(path))
 
 
-huey = make_queue()
+# Made by init_app, not at import: importing this module starts nothing.
+huey = None
 _app = None
 
 
 def init_app(app):
     """Tasks run in the application of the process that runs them."""
-    global _app
+    global _app, huey, print_batch
     _app = app
+    huey = make_queue(app.config)
+    print_batch = huey.task(retries=2, retry_delay=5, name="print_batch")(_print_batch)
+    app.extensions["huey"] = huey
     app.cli.add_command(worker_command)
 
 
-@huey.task(retries=2, retry_delay=5)
-def print_batch(batch_id, base_url):
-    """Render a batch of printed cards; its page shows the progress."""
-    import models
-    from hamsayeh.views import centers
+def _print_batch(batch_id, base_url):
+    """Render a batch of printed cards; its page shows the progress. Its
+    QR codes name the public address when the site has one."""
+    with _app.test_request_context(base_url=_app.config["PUBLIC_URL"] or base_url), models.connection():
+        render_batch(batch_id)
 
-    with _app.test_request_context(base_url=base_url), models.connection():
-        centers.render_batch(batch_id)
+
+# --- Volunteer cards: laid out here, their batch's state kept by the domain -----------------
+
+CARDS_PER_PART = 20
+
+
+def batch_file(batch):
+    folder = Path(current_app.instance_path) / "prints"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"batch-{batch.id}.pdf"
+
+
+def card_context(center, profiles):
+    names = {item.id: item for item in catalog().activity_types}
+    return {
+        "center": center,
+        "cards": [(profile, [names[a] for a in sorted(profile.activity_ids()) if a in names]) for profile in profiles],
+        "qr": pdf.qr_code(url_for("centers.show", center_id=center.id, _external=True)),
+    }
+
+
+def render_batch(batch_id):
+    """In the worker: claim the batch (one attempt at a time), lay the cards
+    out a part at a time, counting progress, then write the file and mark the
+    batch done."""
+    batch, profiles = centers.claim_batch(batch_id)
+    if batch is None:  # done already, or another attempt has it
+        return
+    parts = [profiles[i : i + CARDS_PER_PART] for i in range(0, len(profiles), CARDS_PER_PART)]
+
+    def done(number):
+        centers.batch_progress(batch, min(number * CARDS_PER_PART, len(profiles)))
+
+    try:
+        data = pdf.render_in_parts("pdf/cards.html", (card_context(batch.center, part) for part in parts), done)
+        path = batch_file(batch)
+        temporary = path.with_suffix(f".{uuid.uuid4().hex}.part")
+        temporary.write_bytes(data)
+        temporary.replace(path)  # a reader never sees half a file
+    except Exception:
+        centers.batch_failed(batch)
+        raise
+    centers.batch_done(batch, len(profiles))
+
+
+print_batch = None  # the task, registered on the queue by init_app
 
 
 @click.command("worker")

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.numbers import format_decimal
 from flask import current_app, g
 from flask_babel import get_locale
@@ -16,10 +17,10 @@ from flask_babel import gettext as _
 
 import models
 from hamsayeh import persian
+from hamsayeh.domain import access
 from hamsayeh.web.auth import current_preferences
 
 TEHRAN = ZoneInfo("Asia/Tehran")
-RTL_LANGUAGES = {"fa"}
 
 
 def init_app(app):
@@ -38,6 +39,8 @@ def init_app(app):
         jinput=jinput,
         duration=duration,
     )
+    # Templates and the menu ask the same rules as the views' guards.
+    app.jinja_env.globals["access"] = access
     app.context_processor(page_context)
 
 
@@ -56,8 +59,10 @@ class PageLocale:
     """The page's `lang` and `dir`, from the selected locale."""
 
     def __init__(self, locale):
-        self.lang = locale.language if locale else "fa"
-        self.dir = "rtl" if self.lang in RTL_LANGUAGES else "ltr"
+        locale = locale or Locale.parse("fa")
+        self.lang = locale.language
+        # Babel's CLDR data knows each script's direction: no hand-kept list.
+        self.dir = locale.text_direction
         self.other = "en" if self.lang == "fa" else "fa"
 
 

@@ -43,7 +43,7 @@ def switch_to(site, phone):
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_a_volunteer_answers_is_accepted_finishes_and_is_thanked(request, javascript, people, places):
-    from tests.test_board import make_post
+    from tests.factories import make_post
 
     site = request.getfixturevalue("site" if javascript else "site_without_js")
     post = make_post(people["resident"], places["Tajrish"], "کمک برای بردن خرید به طبقهٔ سوم")
@@ -76,7 +76,7 @@ def test_a_volunteer_answers_is_accepted_finishes_and_is_thanked(request, javasc
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_a_resident_becomes_a_volunteer_and_finds_needs_that_fit(request, javascript, people, places):
-    from tests.test_board import make_post
+    from tests.factories import make_post
 
     site = request.getfixturevalue("site" if javascript else "site_without_js")
     make_post(people["admin"], places["Niavaran"], "خرید میوه برای خانم سالمند طبقهٔ دوم")

@@ -7,7 +7,7 @@ import pytest
 
 import models
 from hamsayeh.domain import accounts
-from tests.test_board import make_post
+from tests.factories import make_post
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_hours_of_a_finished_help_then_sent_by_hand_and_given_to_the_pool(request, javascript, people, places):
-    from tests.test_board import make_post
+    from tests.factories import make_post
 
     site = request.getfixturevalue("site" if javascript else "site_without_js")
     resident, helper = people["resident"], people["volunteer"]
