@@ -7,7 +7,7 @@ measures through the application (the test client, one worker's view of a
 request) the time-bank page and the statement PDF (this month, an old
 month, the last part of this month), and the other heavy endpoints: the
 center's printed notices, headquarters' overview and its CSV, and the
-registry's report, its CSV and an import of a 5,000-row list.
+registry's report, its CSV and an import of the largest list allowed (1,000 rows).
 Prints a Markdown table and writes it to bench/out/expensive.md.
 
     .venv/bin/python bench/expensive.py
@@ -25,6 +25,7 @@ from pathlib import Path
 
 import models
 from hamsayeh.domain import timebank
+from hamsayeh.web import imports
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -145,9 +146,9 @@ def main():
     page("Headquarters CSV", admin, "/hq/overview.csv")
 
     manager = signed_in(app, "09120000005")
-    listing = "\n".join(f"{national_code(100000 + i)},خانوادهٔ شمارهٔ {i},4" for i in range(5000)).encode()
+    listing = "\n".join(f"{national_code(100000 + i)},خانوادهٔ شمارهٔ {i},4" for i in range(imports.MAX_ROWS)).encode()
     measure(
-        "Registry import, 5,000 rows (the first time, then again)",
+        "Registry import, 1,000 rows, the most a file may hold (the first time, then again)",
         "POST /registry/import",
         lambda: manager.post("/registry/import", data={"file": (io.BytesIO(listing), "list.csv")}),
     )

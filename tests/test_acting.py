@@ -4,10 +4,13 @@ name, and the person's PIN and helpers stay the person's alone."""
 
 import re
 
+import pytest
+
 import models
-from hamsayeh.domain import accounts
+from hamsayeh.domain import accounts, acting, board, timebank
 from hamsayeh.domain import audit as audit_log
 from tests.conftest import sign_in, submit
+from tests.factories import make_post
 from tests.pages import check_page
 
 
@@ -76,3 +79,27 @@ def test_a_facilitator_acts_for_a_neighbor_at_the_desk_and_stops(client, people,
 def test_staff_accounts_cannot_be_acted_for(client, people, places):
     sign_in(client, people["facilitator"].phone)
     assert submit(client, "/desk/", f"/desk/{people['center_staff'].id}/act", {}).status_code == 404
+
+
+def test_a_helper_acting_for_the_person_cannot_confirm_and_pay_their_own_help(client, app, people, places):
+    """Issue 14, finding 7: a son who answered his mother's need, acting for
+    her, would confirm it and pay himself from her hours."""
+    mother = people["resident"]
+    son = accounts.create_user("09120000401", "پسر", "2580", neighborhood=places["Tajrish"])
+    acting.add_trusted_helper(mother, son)
+    post = make_post(mother, places["Tajrish"])
+    answer = board.respond_to_post(post, son)
+    board.accept_response(answer, mother)
+    timebank.member_account(mother)
+    sign_in(client, son.phone)
+    assert submit(client, "/account/", f"/account/act/{mother.id}", {}).status_code == 302
+    data = {"minutes": "60", "thank_you": ""}
+    assert submit(client, f"/board/posts/{post.id}", f"/board/responses/{answer.id}/confirm", data).status_code == 403
+    assert models.HelpResponse.get_by_id(answer.id).status == "accepted"
+    assert models.TimeTransfer.select().count() == 0
+    # The domain refuses it too, whoever calls it.
+    with pytest.raises(board.StateError):
+        board.confirm_help(models.HelpResponse.get_by_id(answer.id), mother, minutes=60, made_by=son)
+    # The mother herself confirms, and the ledger names her.
+    board.confirm_help(models.HelpResponse.get_by_id(answer.id), mother, minutes=60)
+    assert [t.made_by_id for t in models.TimeTransfer.select()] == [mother.id]

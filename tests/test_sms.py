@@ -91,7 +91,7 @@ def test_the_outbox_goes_to_the_configured_sender(app, gateway):
         try:
             output = CliRunner().invoke(sms.send_command).output
         finally:
-            app.config["SMS_SENDER"] = "hamsayeh.sms:OutboxOnly"
+            app.config["SMS_SENDER"] = "hamsayeh.web.sms_gateway:OutboxOnly"
     assert "sent: 1, failed: 1" in output
     assert SENT[-1][0] == "09121234567"
     statuses = dict(

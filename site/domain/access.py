@@ -152,6 +152,13 @@ def may_act_for(actor, actor_roles, person):
 
 # --- The board, volunteers, call-backs and the help desk ---------------------------------
 
+
+def may_confirm_as_actor(actor, actor_roles, response):
+    """Someone acting for the helped person confirms a help only when they did
+    not give it: otherwise they would pay themselves from the person's hours."""
+    return actor is not None and response.post.helper(response) != actor.id
+
+
 # Who may file a post for a neighbor without a phone or an account.
 ON_BEHALF_ROLES = frozenset({"volunteer", "facilitator", "center_staff"})
 

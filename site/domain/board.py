@@ -69,15 +69,20 @@ def mark_done(response, actor):
     _move_response(response, actor, ("accepted",), "done", "marked_done", other)
 
 
-def confirm_help(response, actor, thank_you="", minutes=0):
+def confirm_help(response, actor, thank_you="", minutes=0, made_by=None):
     """Confirm the help and pay the helper `minutes` (none: a gift), all or
-    nothing: when the payment cannot be made, the help stays unconfirmed."""
+    nothing: when the payment cannot be made, the help stays unconfirmed.
+    `made_by` is who is really there when someone acts for the helped person:
+    the payment names them, and nobody confirms (and is paid for) their own help."""
+    made_by = made_by or actor
     helper = response.post.helper(response)
+    if made_by.id == helper:
+        raise StateError("own_help")
     accounts = timebank.help_accounts(response) if minutes else None
     with write_transaction():
         _move_response(response, actor, ("accepted", "done"), "confirmed", "confirmed", helper, thank_you=thank_you)
         if minutes:
-            timebank.pay_for_help(response, minutes, actor, *accounts)
+            timebank.pay_for_help(response, minutes, made_by, *accounts)
 
 
 def response_of(post, user):

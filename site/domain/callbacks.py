@@ -7,7 +7,7 @@ import hashlib
 from peewee import IntegrityError
 
 from hamsayeh import persian
-from hamsayeh.domain import audit
+from hamsayeh.domain import audit, sms
 from models import (
     Area,
     CallbackRequest,
@@ -155,11 +155,6 @@ def look_up_member(actor, phone):
 # --- SMS -------------------------------------------------------------------------
 
 
-def queue_sms(phone, body, callback=None):
-    """The one place where an SMS is written to the outbox."""
-    return SmsMessage.create(direction="out", phone=phone, body=body, status="queued", callback=callback)
-
-
 def receive_sms(phone, text, gateway_id, replies, per_hour):
     """An SMS from `phone`: a help word starts a call-back request (within the
     limit per number), anything else gets a reply that says what to send.
@@ -190,14 +185,5 @@ def receive_sms(phone, text, gateway_id, replies, per_hour):
         SmsMessage.create(
             direction="in", phone=phone, body=text, status="received", callback=callback, gateway_id=gateway_id
         )
-        queue_sms(phone, body, callback)
+        sms.queue_sms(phone, body, callback)
     return body
-
-
-def queued_sms():
-    return SmsMessage.select().where(SmsMessage.direction == "out", SmsMessage.status == "queued")
-
-
-def mark_sms_sent(message):
-    with write_transaction():
-        SmsMessage.update(status="sent", sent_at=utcnow()).where(SmsMessage.id == message.id).execute()

@@ -322,6 +322,9 @@ def done(response_id):
 def confirm(response_id):
     """Confirm the help and pay the helper the hours chosen (none: a gift)."""
     response = response_or_404(response_id, access.was_helped)
+    actor = g.get("actor")
+    if actor is not None and not access.may_confirm_as_actor(actor, g.actor_roles, response):
+        abort(403)
     thank_you = persian.normalize(request.form.get("thank_you"))[:MESSAGE_MAX]
     # The post's estimate, unless the helped person chose otherwise.
     minutes = response.post.estimate_minutes
@@ -333,7 +336,13 @@ def confirm(response_id):
     message = _("Thank you for confirming. The help is recorded as done.")
     try:
         return change_response(
-            response_id, access.was_helped, board.confirm_help, message, thank_you=thank_you, minutes=minutes
+            response_id,
+            access.was_helped,
+            board.confirm_help,
+            message,
+            thank_you=thank_you,
+            minutes=minutes,
+            made_by=actor,
         )
     except timebank.TransferError as error:
         flash(floor_message(error.account) + " " + _("Choose fewer hours, or none."))

@@ -20,7 +20,7 @@ from playhouse.flask_utils import get_object_or_404
 import models
 from hamsayeh import persian
 from hamsayeh.domain import access, registry
-from hamsayeh.web import auth, imports, spreadsheets
+from hamsayeh.web import auth, imports, limits, spreadsheets
 from hamsayeh.web.forms import Form, new_key
 from hamsayeh.web.templating import digits
 
@@ -377,6 +377,7 @@ def upload():
 
 @bp.post("/import")
 @auth.requires(access.may_use_registry)
+@limits.expensive
 def import_list():
     """Import the good rows of an organization's list and report the bad ones
     by row number and reason; the same file again adds nothing."""

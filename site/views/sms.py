@@ -25,8 +25,8 @@ from flask_babel import gettext as _
 
 import models
 from hamsayeh import persian
-from hamsayeh.domain import callbacks
-from hamsayeh.sms import load_sender
+from hamsayeh.domain import callbacks, sms
+from hamsayeh.web.sms_gateway import load_sender
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 
@@ -37,7 +37,7 @@ TEXT_MAX = 480
 
 def init_app(app):
     app.config.setdefault("SMS_SECRET", os.environ.get("HAMSAYEH_SMS_SECRET", ""))
-    app.config.setdefault("SMS_SENDER", os.environ.get("HAMSAYEH_SMS_SENDER", "hamsayeh.sms:OutboxOnly"))
+    app.config.setdefault("SMS_SENDER", os.environ.get("HAMSAYEH_SMS_SENDER", "hamsayeh.web.sms_gateway:OutboxOnly"))
     app.cli.add_command(send_command)
     app.extensions["csrf"].exempt(incoming)
 
@@ -82,12 +82,12 @@ def send_command():
         return
     sent = failed = 0
     with models.connection():
-        for message in callbacks.queued_sms():
+        for message in sms.queued_sms():
             try:
                 chosen.send(message.phone, message.body)
             except Exception:
                 failed += 1
                 continue
-            callbacks.mark_sms_sent(message)
+            sms.mark_sms_sent(message)
             sent += 1
     click.echo(f"sent: {sent}, failed: {failed}")

@@ -1,6 +1,6 @@
 """Who delivers the outbox's SMS: the sender named by `HAMSAYEH_SMS_SENDER`
 ("module:Class", a class with `send(phone, body)` that raises on failure).
-The default, `hamsayeh.sms:OutboxOnly`, keeps every message for staff to see."""
+The default, `hamsayeh.web.sms_gateway:OutboxOnly`, keeps every message for staff to see."""
 
 import importlib
 
