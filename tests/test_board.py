@@ -269,3 +269,11 @@ def test_the_area_tree_kept_in_memory_follows_every_write(app, people, places):
     models.Area.add(district, "neighborhood", "دزاشیب", "Darrous", "دزاشیب")
     make_post(people["resident"], models.Area.get(models.Area.name == "دزاشیب"), "نوشته‌ای در محله‌ای تازه")
     assert "نوشته‌ای در محله‌ای تازه" in viewer.get("/board/").get_data(as_text=True)
+
+
+def test_a_too_long_text_is_counted_in_persian_digits(client, people):
+    """Issue 14: every message in Persian digits on a Persian page."""
+    sign_in(client, people["resident"].phone)
+    html = check_page(post_form(client, text="ا" * 3000), status=422)
+    error = html.split('id="f-text-error"')[1].split("</p>")[0]
+    assert "۳۰۰۰" in error and not any(digit in error for digit in "0123456789")

@@ -340,3 +340,15 @@ def test_an_organizations_staff_accounts_share_one_hourly_limit(client, charitie
     # Another member organization's staff are not held back by it.
     sign_in(client, staff["B"].phone)
     check_page(inquire(client, FAMILY_CODE))
+
+
+def test_a_list_longer_than_one_request_may_hold_is_refused_beside_the_field(client, charities):
+    """Issue 14: no request holds a worker for long; a longer list comes in parts."""
+    from hamsayeh.web import imports
+
+    _orgs, staff = charities
+    sign_in(client, staff["A"].phone)
+    rows = [f"{national_code(str(100000000 + i))},خانوادهٔ {i},2" for i in range(imports.MAX_ROWS + 1)]
+    html = check_page(upload(client, "list.csv", "\n".join(rows).encode("utf-8")), status=422)
+    assert 'id="f-file-error"' in html and "۱۰۰۰" in html
+    assert models.Beneficiary.select().count() == 0

@@ -5,6 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 import models
+from hamsayeh.domain import sms as outbox
 from hamsayeh.views import sms
 
 SECRET = "a-shared-secret-for-tests"
@@ -100,3 +101,10 @@ def test_the_outbox_goes_to_the_configured_sender(app, gateway):
         .tuples()
     )
     assert statuses == {"09121234567": "sent", "09120000000": "queued"}
+
+
+def test_the_outbox_command_shows_what_waits_to_be_sent(app, db):
+    """In development nothing is delivered: a sign-up's code is read here."""
+    outbox.queue_sms("09121234567", "کد ورود شما ۱۲۳۴۵۶ است.")
+    result = app.test_cli_runner().invoke(args=["sms-outbox"])
+    assert result.exit_code == 0 and "09121234567: کد ورود شما ۱۲۳۴۵۶ است." in result.output

@@ -13,7 +13,7 @@ from hamsayeh.web import auth
 
 bp = Blueprint("areas", __name__, url_prefix="/areas")
 
-KIND_LABELS = dict(
+AREA_KIND_LABELS = dict(
     zip(
         models.Area.KINDS,
         (_l("Province"), _l("County"), _l("City"), _l("District"), _l("Neighborhood")),
@@ -32,7 +32,7 @@ def index():
         query=query,
         results=results,
         provinces=models.Area.roots(),
-        kind_labels=KIND_LABELS,
+        kind_labels=AREA_KIND_LABELS,
     )
 
 
@@ -51,7 +51,7 @@ def show(area_id):
         children=area.sorted_children(),
         centers=models.Center.within(area).limit(20),
         facilitators=list(facilitators.facilitators_of(area)) if area.is_neighborhood else [],
-        kind_labels=KIND_LABELS,
+        kind_labels=AREA_KIND_LABELS,
     )
 
 

@@ -18,14 +18,14 @@ from hamsayeh.web.cache import fragment_cache
 from hamsayeh.web.catalog import catalog
 from hamsayeh.web.forms import Form, new_key
 from hamsayeh.web.labels import (
-    KIND_LABELS,
+    POST_KIND_LABELS,
     RESPONSE_LABELS,
     STATUS_LABELS,
     TIME_WINDOW_LABELS,
     URGENCY_LABELS,
     floor_message,
 )
-from hamsayeh.web.templating import duration
+from hamsayeh.web.templating import digits, duration
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 
@@ -39,7 +39,7 @@ ESTIMATES = (30, 60, 90, 120, 180, 240)
 
 def board_labels():
     return {
-        "kind_labels": KIND_LABELS,
+        "kind_labels": POST_KIND_LABELS,
         "urgency_labels": URGENCY_LABELS,
         "time_window_labels": TIME_WINDOW_LABELS,
         "status_labels": STATUS_LABELS,
@@ -166,7 +166,10 @@ def validate_post(form):
     if len(text) < TEXT_MIN:
         form.error("text", _l("Write at least %(count)s letters about the help.", count=TEXT_MIN))
     elif len(text) > TEXT_MAX:
-        form.error("text", _l("Write at most %(count)s letters; you have %(typed)s.", count=TEXT_MAX, typed=len(text)))
+        form.error(
+            "text",
+            _l("Write at most %(count)s letters; you have %(typed)s.", count=digits(TEXT_MAX), typed=digits(len(text))),
+        )
     needed_on = None
     if form["needed_on"]:
         needed_on = persian.parse_jalali_date(form["needed_on"])

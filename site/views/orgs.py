@@ -17,31 +17,45 @@ from hamsayeh.web.forms import Form, new_key
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
 
-KIND_LABELS = {
-    "charity": _l("Charity"),
-    "ngo": _l("NGO"),
-    "jihadi": _l("Jihadi group"),
-    "community": _l("Community group"),
-    "business": _l("Business (social responsibility)"),
-    "government": _l("Government office"),
-}
-ROLE_LABELS = {"manager": _l("Manager"), "staff": _l("Staff"), "volunteer": _l("Volunteer")}
-POST_KIND_LABELS = {"experience": _l("Experience"), "lesson": _l("Lesson")}
-CAPACITY_LABELS = {
-    "food_packages": _l("Food packages"),
-    "medical_visits": _l("Medical visits"),
-    "tutoring_hours": _l("Tutoring hours"),
-    "shelter_beds": _l("Shelter beds"),
-    "clothing": _l("Clothing sets"),
-    "cash_aid": _l("Cash aid (families)"),
-    "other": _l("Other help"),
-}
-PERIOD_LABELS = {"week": _l("a week"), "month": _l("a month"), "year": _l("a year")}
+ORGANIZATION_KIND_LABELS = dict(
+    zip(
+        models.Organization.KINDS,
+        (
+            _l("Charity"),
+            _l("NGO"),
+            _l("Jihadi group"),
+            _l("Community group"),
+            _l("Business (social responsibility)"),
+            _l("Government office"),
+        ),
+        strict=True,
+    )
+)
+MEMBER_ROLE_LABELS = dict(
+    zip(models.OrganizationMember.ROLES, (_l("Manager"), _l("Staff"), _l("Volunteer")), strict=True)
+)
+ASSEMBLY_POST_KIND_LABELS = dict(zip(models.AssemblyPost.KINDS, (_l("Experience"), _l("Lesson")), strict=True))
+CAPACITY_LABELS = dict(
+    zip(
+        models.Capacity.CATEGORIES,
+        (
+            _l("Food packages"),
+            _l("Medical visits"),
+            _l("Tutoring hours"),
+            _l("Shelter beds"),
+            _l("Clothing sets"),
+            _l("Cash aid (families)"),
+            _l("Other help"),
+        ),
+        strict=True,
+    )
+)
+PERIOD_LABELS = dict(zip(models.Capacity.PERIODS, (_l("a week"), _l("a month"), _l("a year")), strict=True))
 ABOUT_MAX, CONTACT_MAX, NAME_MAX = 2000, 300, 160
 
 
 def labels():
-    return {"kind_labels": KIND_LABELS, "role_labels": ROLE_LABELS}
+    return {"kind_labels": ORGANIZATION_KIND_LABELS, "role_labels": MEMBER_ROLE_LABELS}
 
 
 @bp.get("/")
@@ -224,7 +238,7 @@ def add_member(org_id):
         flash(_("%(name)s is no longer a member.", name=user.name))
     else:
         organizations.set_membership(organization, user, form["role"], g.user)
-        flash(_("%(name)s is a member as %(role)s.", name=user.name, role=ROLE_LABELS[form["role"]]))
+        flash(_("%(name)s is a member as %(role)s.", name=user.name, role=MEMBER_ROLE_LABELS[form["role"]]))
     return redirect(url_for("orgs.members", org_id=organization.id))
 
 
@@ -306,7 +320,7 @@ def render_assembly(item, form, status=200):
             mine=mine,
             places=places_of(mine[0]) if mine else [],
             form=form,
-            post_kinds=POST_KIND_LABELS,
+            post_kinds=ASSEMBLY_POST_KIND_LABELS,
             capacity_labels=CAPACITY_LABELS,
             period_labels=PERIOD_LABELS,
             **labels(),

@@ -26,17 +26,25 @@ from hamsayeh.web.templating import digits
 
 bp = Blueprint("registry", __name__, url_prefix="/registry")
 
-ID_KIND_LABELS = {"national": _l("Iranian national code"), "foreign": _l("Foreign national's number")}
-CATEGORY_LABELS = {
-    "food": _l("Food"),
-    "cash": _l("Cash"),
-    "medical": _l("Medical"),
-    "education": _l("Education"),
-    "shelter": _l("Shelter"),
-    "clothing": _l("Clothing"),
-    "housing": _l("Housing and rent"),
-    "other": _l("Other"),
-}
+ID_KIND_LABELS = dict(
+    zip(models.Beneficiary.ID_KINDS, (_l("Iranian national code"), _l("Foreign national's number")), strict=True)
+)
+CATEGORY_LABELS = dict(
+    zip(
+        models.Service.CATEGORIES,
+        (
+            _l("Food"),
+            _l("Cash"),
+            _l("Medical"),
+            _l("Education"),
+            _l("Shelter"),
+            _l("Clothing"),
+            _l("Housing and rent"),
+            _l("Other"),
+        ),
+        strict=True,
+    )
+)
 REASONS = {
     "new_aid": _l("Before giving new aid"),
     "intake": _l("A first visit at our desk"),
@@ -75,7 +83,7 @@ def chosen_organization(form):
 def read_identifier(form):
     """(kind, number) from the form, typed with any digits, spaces or dashes;
     a message beside the field when it cannot be a real one."""
-    kind = form["id_kind"] if form["id_kind"] in ID_KIND_LABELS else "national"
+    kind = form["id_kind"] if form["id_kind"] in models.Beneficiary.ID_KINDS else "national"
     number = re.sub(r"[\s\-_.]", "", form["number"])
     if not number:
         form.error("number", _l("Enter the national code."))
@@ -255,7 +263,7 @@ def render_record(record, form, status=200):
 def add_service(record_id):
     record = own_record_or_404(record_id)
     form = Form(request.form)
-    if form["category"] not in CATEGORY_LABELS:
+    if form["category"] not in models.Service.CATEGORIES:
         form.error("category", _l("Choose the kind of service."))
     given_on = persian.parse_jalali_date(form["given_on"])
     if given_on is None:
@@ -398,7 +406,9 @@ def import_list():
     else:
         first = 1
     if len(rows) > imports.MAX_ROWS:
-        form.error("file", _l("A list can have at most %(count)s rows. Split it in parts.", count=imports.MAX_ROWS))
+        form.error(
+            "file", _l("A list can have at most %(count)s rows. Split it in parts.", count=digits(imports.MAX_ROWS))
+        )
     if form.ok and not rows:
         form.error("file", _l("The file has no rows."))
     if not form.ok:

@@ -39,6 +39,7 @@ def init_app(app):
     app.config.setdefault("SMS_SECRET", os.environ.get("HAMSAYEH_SMS_SECRET", ""))
     app.config.setdefault("SMS_SENDER", os.environ.get("HAMSAYEH_SMS_SENDER", "hamsayeh.web.sms_gateway:OutboxOnly"))
     app.cli.add_command(send_command)
+    app.cli.add_command(outbox_command)
     app.extensions["csrf"].exempt(incoming)
 
 
@@ -71,6 +72,16 @@ def incoming():
 
 def plain(body, status=200):
     return current_app.response_class(body, status=status, mimetype="text/plain")
+
+
+@click.command("sms-outbox")
+@click.option("--last", default=10, help="How many of the newest queued messages to show.")
+def outbox_command(last):
+    """Show the newest messages waiting in the outbox (in development, where a
+    sign-up's code is read, since the default sender delivers nothing)."""
+    with models.connection():
+        for message in list(sms.queued_sms().order_by(models.SmsMessage.id.desc()).limit(last))[::-1]:
+            click.echo(f"{message.created_at:%Y-%m-%d %H:%M} {message.phone}: {message.body}")
 
 
 @click.command("sms-send")

@@ -18,7 +18,7 @@ from hamsayeh.web.forms import Form, new_key
 
 bp = Blueprint("stories", __name__, url_prefix="/stories")
 
-KIND_LABELS = {"need": _l("Need"), "asset": _l("Asset"), "lesson": _l("Failure and lesson")}
+STORY_KIND_LABELS = dict(zip(models.Story.KINDS, (_l("Need"), _l("Asset"), _l("Failure and lesson")), strict=True))
 STATUS_LABELS = {
     "need": {"current": _l("Still needed"), "resolved": _l("Met"), "archived": _l("No longer relevant")},
     "asset": {"current": _l("Available"), "resolved": _l("No longer available"), "archived": _l("Archived")},
@@ -48,14 +48,14 @@ def edits(hood):
 
 
 def labels():
-    return {"kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS}
+    return {"kind_labels": STORY_KIND_LABELS, "status_labels": STATUS_LABELS}
 
 
 @bp.get("/neighborhood/<int:area_id>")
 def record(area_id):
     hood = neighborhood_or_404(area_id)
     everything = reads_all(hood)
-    kind = request.args.get("kind") if request.args.get("kind") in KIND_LABELS else None
+    kind = request.args.get("kind") if request.args.get("kind") in models.Story.KINDS else None
     stories = network.stories_in(hood, kind=kind, public_only=not everything).limit(100)
     return render_template(
         "stories/record.html",
@@ -72,7 +72,7 @@ def record(area_id):
 @auth.requires(access.is_facilitator)
 def new(area_id):
     hood = kept_neighborhood_or_403(area_id)
-    kind = request.args.get("kind") if request.args.get("kind") in KIND_LABELS else "need"
+    kind = request.args.get("kind") if request.args.get("kind") in models.Story.KINDS else "need"
     return render_form(hood, None, Form(kind=kind, status="current", form_key=new_key()), set())
 
 
@@ -108,7 +108,7 @@ def validate(form):
     """The story's fields and activity types from the form, with a message
     beside each wrong field."""
     kind = form["kind"]
-    if kind not in KIND_LABELS:
+    if kind not in models.Story.KINDS:
         form.error("kind", _l("Choose a need, an asset or a lesson."))
         kind = "need"
     title = form.text("title", models.Story.TITLE_MAX, 3, _l("Write a short title of at least 3 letters."))
@@ -245,7 +245,7 @@ def search():
     if home is not None and (area is None or not area.path.startswith(home.path)):
         area = home
     query = persian.normalize(request.args.get("q", ""))[:QUERY_MAX]
-    kind = request.args.get("kind") if request.args.get("kind") in KIND_LABELS else ""
+    kind = request.args.get("kind") if request.args.get("kind") in models.Story.KINDS else ""
     page = persian.whole_number(request.args.get("page", ""), 10000) or 1
     found = network.stories_in(area, kind=kind, search_key=persian.fold(query))
     rows = list(found.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))

@@ -10,7 +10,7 @@ from hamsayeh import persian
 from hamsayeh.domain import volunteers
 from hamsayeh.web import auth
 from hamsayeh.web.forms import Form
-from hamsayeh.web.labels import KIND_LABELS, URGENCY_LABELS
+from hamsayeh.web.labels import POST_KIND_LABELS, URGENCY_LABELS
 
 bp = Blueprint("volunteers", __name__, url_prefix="/volunteer")
 
@@ -157,6 +157,6 @@ def needs():
         "volunteers/needs.html",
         profile=current,
         posts=list(volunteers.needs_for(current)),
-        kind_labels=KIND_LABELS,
+        kind_labels=POST_KIND_LABELS,
         urgency_labels=URGENCY_LABELS,
     )

@@ -7,6 +7,7 @@ import secrets
 from flask_babel import lazy_gettext as _l
 
 from hamsayeh import persian
+from hamsayeh.web.templating import digits
 
 NAME_MAX = 80
 PIN_MAX = 128
@@ -47,7 +48,12 @@ class Form:
         if len(value) < least:
             self.error(name, message or _l("Write at least %(count)s letters.", count=least))
         elif len(value) > most:
-            self.error(name, _l("Write at most %(count)s letters; you have %(typed)s.", count=most, typed=len(value)))
+            self.error(
+                name,
+                _l(
+                    "Write at most %(count)s letters; you have %(typed)s.", count=digits(most), typed=digits(len(value))
+                ),
+            )
         return value
 
     def required(self, name, message):

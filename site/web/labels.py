@@ -10,7 +10,7 @@ from hamsayeh.web.templating import duration
 
 # Keyed from each model's own list of values: a value added there without a
 # label here fails at import (strict zip), not on a page.
-KIND_LABELS = dict(zip(models.HelpPost.KINDS, (_l("Need"), _l("Offer")), strict=True))
+POST_KIND_LABELS = dict(zip(models.HelpPost.KINDS, (_l("Need"), _l("Offer")), strict=True))
 URGENCY_LABELS = tuple(
     dict(zip(models.HelpPost.URGENCIES, (_l("Normal"), _l("This week"), _l("Today")), strict=True)).values()
 )
