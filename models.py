@@ -304,10 +304,6 @@ class User(BaseModel):
     def check_pin(self, pin):
         return verify_pin(self.pin_hash, pin)
 
-    def set_pin(self, pin):
-        self.pin_hash = hash_pin(pin)
-        self.session_epoch += 1
-
 
 class UserRole(BaseModel):
     user = ForeignKeyField(User, backref="role_rows", on_delete="CASCADE")
@@ -343,6 +339,8 @@ THROTTLE_STEPS = {
     "ip": ((20, 60), (40, 15 * 60)),
     # Only marks an address that has failed on a number; it delays nothing itself.
     "pair": (),
+    # A known device (see KnownDevice) skips the number's delay; its own failures slow it.
+    "device": ((5, 30), (8, 15 * 60)),
 }
 THROTTLE_CAP = datetime.timedelta(hours=4)
 # How long after its last failure a key is forgotten; a delay never outlasts
@@ -352,7 +350,24 @@ THROTTLE_WINDOW = {
     "phone": datetime.timedelta(days=1),
     "pair": datetime.timedelta(days=1),
     "ip": datetime.timedelta(hours=1),
+    "device": datetime.timedelta(days=1),
 }
+
+
+class KnownDevice(BaseModel):
+    """A browser where this account signed in with its PIN before: a long-lived
+    cookie there holds a random token, this table only its hash. A number under
+    attack makes everyone wait except its owner's known devices (ASVS V6.3.1).
+    A PIN change or reset forgets them all."""
+
+    LIFETIME = datetime.timedelta(days=180)
+    # Kept per account; signing in on one more forgets the least recently used.
+    PER_USER = 10
+
+    user = ForeignKeyField(User, backref="known_devices", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+    last_used_at = DateTimeField(default=utcnow)
 
 
 SignIn = namedtuple("SignIn", "user wait_seconds")
@@ -589,6 +604,7 @@ class Notification(BaseModel):
         "program_place",
         "program_cancelled",
         "helper_asked",
+        "org_invited",
     )
 
     user = ForeignKeyField(User, backref="notifications", on_delete="CASCADE")
@@ -839,7 +855,8 @@ class OneTimeCode(BaseModel):
     expires_at = DateTimeField()
 
     class Meta:
-        indexes = ((("phone", "created_at"), False), (("address_key", "created_at"), False))
+        # created_at alone: the site-wide hourly budget, and purging old rows.
+        indexes = ((("phone", "created_at"), False), (("address_key", "created_at"), False), (("created_at",), False))
 
 
 # --- Simple flows: call-backs and SMS --------------------------------------------
@@ -1119,8 +1136,10 @@ class OrganizationActivity(BaseModel):
 
 
 class OrganizationMember(BaseModel):
-    """A member's role in an organization; a volunteer's request to join waits,
-    inactive, until a manager accepts it."""
+    """A member's role in an organization. Inactive, it waits: a volunteer's
+    request to join, until a manager accepts it; or, `invited`, a manager's
+    invitation, until the member accepts it (a role the member never agreed
+    to opens nothing, and binds them to nothing)."""
 
     ROLES = ("manager", "staff", "volunteer")
     STAFF = ("manager", "staff")
@@ -1129,6 +1148,7 @@ class OrganizationMember(BaseModel):
     user = ForeignKeyField(User, backref="memberships", on_delete="CASCADE")
     role = CharField(max_length=10, constraints=[one_of("role", ROLES)])
     is_active = BooleanField(default=True)
+    invited = BooleanField(default=False)
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
@@ -1350,6 +1370,7 @@ MODELS = (
     User,
     UserRole,
     LoginThrottle,
+    KnownDevice,
     Session,
     AuditEntry,
     ActivityType,

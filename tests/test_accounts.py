@@ -30,17 +30,23 @@ def test_sign_up_with_bad_input_keeps_what_was_typed(client, db):
 
 
 def test_a_double_submitted_sign_up_creates_one_account_and_signs_in(app, db):
-    first, second = app.test_client(), app.test_client()
+    browser = app.test_client()
     data = {"name": "پروین اعتصامی", "phone": "09125556677", "pin": "2468", "pin_again": "2468"}
-    # The account is made by the second step, the code from the SMS: that is the form sent twice.
-    page = submit(first, "/account/sign-up", "/account/sign-up", data).location
-    token_first = csrf_token(first, page)
-    token_second = csrf_token(second, page)
-    data = {"code": sent_code("09125556677")}
-    assert first.post(page, data={"csrf_token": token_first, **data}).status_code == 302
-    assert second.post(page, data={"csrf_token": token_second, **data}).status_code == 302
-    assert second.get("/account/").status_code == 200
+    # The account is made by the second step, the code from the SMS: that is the form sent twice,
+    # from one page with the cookie it had, as a double click sends it before the first answer.
+    page = submit(browser, "/account/sign-up", "/account/sign-up", data).location
+    form = {"csrf_token": csrf_token(browser, page), "code": sent_code("09125556677")}
+    cookie = browser.get_cookie("hamsayeh_session").value
+    second = app.test_client()
+    second.set_cookie("hamsayeh_session", cookie)
+    assert browser.post(page, data=form).status_code == 302
+    assert second.post(page, data=form).status_code == 302
+    assert browser.get("/account/").status_code == 200 and second.get("/account/").status_code == 200
     assert models.User.select().count() == 1
+    # Another browser with the code from the SMS, but not the one that asked, gets nothing.
+    stranger = app.test_client()
+    response = stranger.post(page, data={"csrf_token": csrf_token(stranger, page), "code": form["code"]})
+    assert response.status_code == 422 and stranger.get("/account/").status_code == 302
 
 
 def test_sign_up_with_a_taken_number_and_another_pin_is_refused(client, db):

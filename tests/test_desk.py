@@ -4,6 +4,8 @@ never to a staff account or to someone they do not look after."""
 import datetime
 import re
 
+import pytest
+
 import models
 from hamsayeh.domain import accounts, callbacks
 from tests.conftest import sign_in, submit
@@ -134,3 +136,14 @@ def test_the_desk_shows_the_newest_calls_and_pages_to_older_ones(client, people,
     assert "۰۹۱۲۱۱۱۱۱۰۵" in called and "۰۹۱۲۱۱۱۱۱۲۹" not in called
     assert 'aria-current="page"' in called
     assert check_page(client.get("/desk/calls?status=nonsense&page=x")).count("۰۹۱۲۱۱۱۱۱") == callbacks.CALLS_PER_PAGE
+
+
+def test_a_phone_walking_its_ipv6_block_is_still_one_address(places):
+    """Each phone is given a whole IPv6 /64: its 2^64 addresses count as one."""
+    for n in range(callbacks.PER_ADDRESS_PER_HOUR):
+        callbacks.request_callback(phone=f"091200002{n:02d}", address=f"2001:db8:1:2::{n + 1:x}")
+    with pytest.raises(callbacks.LimitReached) as refused:
+        callbacks.request_callback(phone="09120000300", address="2001:db8:1:2:ffff::9")
+    assert refused.value.reason == "address"
+    # The next block is someone else.
+    assert callbacks.request_callback(phone="09120000301", address="2001:db8:1:3::1").id

@@ -7,7 +7,7 @@ import models
 from hamsayeh.domain import accounts
 from hamsayeh.views import kiosk
 from tests.conftest import sign_in, submit
-from tests.factories import make_post
+from tests.factories import make_post, sent_code
 from tests.pages import check_page
 
 
@@ -88,3 +88,22 @@ def test_only_the_centers_staff_make_or_switch_off_its_kiosks(client, people, pl
     assert client.get("/board/").status_code == 200
     assert client.get_cookie(kiosk.COOKIE) is None and client.get("/simple/mine").status_code == 302
     assert "no-store" not in client.get("/board/").headers.get("Cache-Control", "")
+
+
+def test_a_neighbor_signs_up_at_the_kiosk_through_both_steps(client, people, center):
+    """Sign-up is two pages (the form, then the SMS code): the kiosk serves both."""
+    make_kiosk(client, center, people["center_staff"])
+    phone = "09125556677"
+    data = {"name": "پروین اعتصامی", "phone": phone, "pin": "2468", "pin_again": "2468"}
+    check_page(client.get("/account/sign-up"), budget=16 * 1024)
+    asked = submit(client, "/account/sign-up", "/account/sign-up", data)
+    assert asked.status_code == 302 and asked.location.startswith("/account/sign-up/")
+    check_page(client.get(asked.location), budget=16 * 1024)
+    done = submit(client, asked.location, asked.location, {"code": sent_code(phone)})
+    assert done.status_code == 302, done.get_data(as_text=True)[:1500]
+    assert client.get(done.location).status_code != 403
+    user = models.User.by_phone(phone)
+    assert user is not None and user.name == "پروین اعتصامی"
+    # The kiosk still forgets them at Finish.
+    assert submit(client, "/kiosk/", "/kiosk/done", {}).location == "/kiosk/"
+    assert client.get("/simple/mine").status_code == 302

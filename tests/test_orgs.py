@@ -41,6 +41,13 @@ def open_page(client, county, manager, name="خیریهٔ امام رضا", asse
     return models.Organization.get(models.Organization.name == name)
 
 
+def accept_invitation(client, org, accept="1"):
+    """The signed-in member answers their invitation to `org` on their invitations page."""
+    check_page(client.get("/orgs/invitations"))
+    data = {"org": str(org.id), "accept": accept}
+    assert submit(client, "/orgs/invitations", "/orgs/invitations", data).status_code == 302
+
+
 def test_headquarters_opens_a_page_and_its_manager_fills_it_in(client, people, county):
     manager = people["resident"]
     sign_in(client, people["admin"].phone)
@@ -97,7 +104,7 @@ def test_volunteers_ask_to_join_and_a_manager_accepts_or_adds_staff(client, peop
     members = f"{page}/members"
     html = check_page(client.get(members))
     assert volunteer.name in html and "درخواست عضویت" in html
-    assert submit(client, members, members, {"phone": volunteer.phone, "role": "volunteer"}).status_code == 302
+    assert submit(client, members, members, {"member": str(volunteer.id), "role": "volunteer"}).status_code == 302
     member = models.OrganizationMember.get(models.OrganizationMember.user == volunteer)
     assert member.is_active and member.role == "volunteer"
     assert models.OrganizationMember.select().where(models.OrganizationMember.user == volunteer).count() == 1
@@ -106,14 +113,15 @@ def test_volunteers_ask_to_join_and_a_manager_accepts_or_adds_staff(client, peop
     assert client.get("/registry/").status_code == 403
     staff = accounts.create_user("09123330000", "کارمند تازه", PIN)
     sign_in(client, manager.phone)
-    html = check_page(submit(client, members, members, {"phone": "09129999999", "role": "staff"}), 422)
+    html = check_page(submit(client, members, members, {"phone": "0912", "role": "staff"}), 422)
     assert 'id="f-phone-error"' in html
     assert submit(client, members, members, {"phone": "۰۹۱۲۳۳۳۰۰۰۰", "role": "staff"}).status_code == 302
     sign_in(client, staff.phone)
+    accept_invitation(client, org)
     check_page(client.get("/registry/"))
     assert "/registry/" in check_page(client.get("/"))
     sign_in(client, manager.phone)
-    data = {"phone": staff.phone, "role": "staff", "remove": "1"}
+    data = {"member": str(staff.id), "role": "staff", "remove": "1"}
     assert submit(client, members, members, data).status_code == 302
     sign_in(client, staff.phone)
     assert client.get("/registry/").status_code == 403
@@ -217,6 +225,7 @@ def test_a_managers_staff_get_no_site_wide_role_and_lose_the_access_on_leaving(c
     assert models.User.get_by_id(newcomer.id).roles() == {"resident"}
     desk = app.test_client()
     sign_in(desk, newcomer.phone)
+    accept_invitation(desk, mine)
     check_page(desk.get("/registry/"))
     check_page(desk.get(f"/orgs/{mine.id}/programs/new"))
     assert desk.get(f"/registry/records/{theirs_record.id}").status_code == 404
@@ -242,3 +251,120 @@ def test_a_managers_staff_get_no_site_wide_role_and_lose_the_access_on_leaving(c
     sign_in(client, people["facilitator"].phone)
     html = check_page(submit(client, "/desk/", f"/desk/{newcomer.id}/pin", {}))
     assert re.search(r'<p class="big" dir="ltr">[۰-۹]{4}</p>', html)
+
+
+def status_notes(html):
+    return re.findall(r'<p class="note" role="status">([^<]*)</p>', html)
+
+
+def test_a_managers_invitation_says_nothing_of_the_number_and_opens_nothing_until_accepted(
+    client, app, people, county, places
+):
+    """Issue 14, findings 4 and 8: adding a member by number names nobody and
+    tells nothing of whether the number has an account; the person is asked in
+    their inbox, and only an accepted membership opens anything."""
+    manager = people["charity_staff"]
+    sign_in(client, people["admin"].phone)
+    org = open_page(client, county, manager)
+    invitee = accounts.create_user("09123330001", "خانم دعوت‌شده", PIN, neighborhood=places["Tajrish"])
+    away = accounts.create_user("09123330002", "عضو غیرفعال", PIN)
+    models.User.update(is_active=False).where(models.User.id == away.id).execute()
+    sign_in(client, manager.phone)
+    members = f"/orgs/{org.id}/members"
+
+    answers = []
+    for phone in (invitee.phone, "09129999999", away.phone, manager.phone):
+        response = submit(client, members, members, {"phone": phone, "role": "staff"})
+        assert response.status_code == 302 and response.location == members
+        html = check_page(client.get(members))
+        assert invitee.name not in html and away.name not in html
+        answers.append(status_notes(html))
+    assert answers[0] == answers[1] == answers[2] == answers[3] and len(answers[0]) == 1
+    # Only the active account that is not yet a member is asked; nothing is
+    # kept for the other numbers, and the manager stays a manager.
+    waiting = models.OrganizationMember.get(models.OrganizationMember.user == invitee)
+    assert (waiting.is_active, waiting.invited, waiting.role) == (False, True, "staff")
+    assert models.OrganizationMember.select().where(models.OrganizationMember.organization == org).count() == 2
+    assert access.manages(manager, frozenset(manager.roles()), org)
+    # The manager cannot accept it for them, nor remove it by number.
+    for data in ({"member": str(invitee.id), "role": "staff"}, {"member": str(away.id), "role": "staff"}):
+        assert submit(client, members, members, data).status_code == 404
+    assert submit(client, members, members, {"phone": invitee.phone, "role": "staff", "remove": "1"}).status_code == 400
+    assert models.OrganizationMember.get_by_id(waiting.id).invited
+
+    # Invited, not yet a member: no registry, no organization pages, still a
+    # resident whom a helper may act for and a desk may serve.
+    person = app.test_client()
+    sign_in(person, invitee.phone)
+    assert not access.sees_others_data(invitee)
+    assert access.registry_organizations(invitee, frozenset(invitee.roles())) == []
+    assert person.get("/registry/").status_code == 403
+    assert person.get(f"/orgs/{org.id}/programs/new").status_code == 403
+    assert person.get(members).status_code == 403
+    # Their inbox says who asked, and leads to the answer.
+    inbox_html = check_page(person.get("/inbox/"))
+    assert manager.name in inbox_html and "/orgs/invitations" in inbox_html
+    page = check_page(person.get(f"/orgs/{org.id}"))
+    assert "/orgs/invitations" in page and 'name="accept"' in page
+    # Someone else cannot answer it.
+    other = app.test_client()
+    sign_in(other, people["volunteer"].phone)
+    assert (
+        submit(other, "/orgs/invitations", "/orgs/invitations", {"org": str(org.id), "accept": "1"}).status_code == 404
+    )
+    assert not models.OrganizationMember.get_by_id(waiting.id).is_active
+
+    # Accepted on the organization's page: now they are staff, and listed by name.
+    response = submit(
+        person, f"/orgs/{org.id}", "/orgs/invitations", {"org": str(org.id), "accept": "1", "next": "org"}
+    )
+    assert response.status_code == 302 and response.location == f"/orgs/{org.id}"
+    assert access.sees_others_data(invitee)
+    check_page(person.get("/registry/"))
+    check_page(person.get(f"/orgs/{org.id}/programs/new"))
+    assert invitee.name in check_page(client.get(members))
+    # Inviting a member again changes nothing and sends no second notice.
+    assert submit(client, members, members, {"phone": invitee.phone, "role": "volunteer"}).status_code == 302
+    assert models.OrganizationMember.get_by_id(waiting.id).role == "staff"
+    notices = models.Notification.select().where(
+        models.Notification.user == invitee, models.Notification.kind == "org_invited"
+    )
+    assert notices.count() == 1
+
+
+def test_a_declined_invitation_leaves_nothing_and_invitations_are_limited(client, people, county, places, monkeypatch):
+    manager = people["charity_staff"]
+    sign_in(client, people["admin"].phone)
+    org = open_page(client, county, manager)
+    invitee = accounts.create_user("09123330003", "آقای مردد", PIN, neighborhood=places["Tajrish"])
+    sign_in(client, manager.phone)
+    members = f"/orgs/{org.id}/members"
+    assert submit(client, members, members, {"phone": invitee.phone, "role": "manager"}).status_code == 302
+
+    sign_in(client, invitee.phone)
+    assert lists_the_invitation(check_page(client.get("/orgs/invitations")), org.name)
+    accept_invitation(client, org, accept="0")
+    assert not models.OrganizationMember.select().where(models.OrganizationMember.user == invitee).exists()
+    assert not access.manages(invitee, frozenset(invitee.roles()), org)
+    assert client.get(f"/orgs/{org.id}/edit").status_code == 403
+    assert org.name not in check_page(client.get("/orgs/invitations"))
+    # The answer is given once: a second one finds nothing to answer.
+    data = {"org": str(org.id), "accept": "1"}
+    assert submit(client, "/orgs/invitations", "/orgs/invitations", data).status_code == 404
+    actions = [entry.action for entry in models.AuditEntry.select().where(models.AuditEntry.actor == invitee)]
+    assert "organization.invitation_declined" in actions
+
+    # Each invitation may put a line in someone's inbox: a manager sends a
+    # bounded number a day, counted alike for every number.
+    monkeypatch.setattr(organizations, "INVITATIONS_A_DAY", 3)
+    sign_in(client, manager.phone)
+    for phone in ("09129999990", "09129999991"):
+        assert submit(client, members, members, {"phone": phone, "role": "volunteer"}).status_code == 302
+    html = check_page(submit(client, members, members, {"phone": invitee.phone, "role": "volunteer"}), 422)
+    assert 'id="f-phone-error"' in html and "۳" in html
+    assert not models.OrganizationMember.select().where(models.OrganizationMember.user == invitee).exists()
+
+
+def lists_the_invitation(html, org_name):
+    """The invitations page names the organization and the offered role."""
+    return org_name in html and 'name="accept"' in html

@@ -71,6 +71,7 @@ TABLE = [
     ("/account/", expect(200, guest=SIGN_IN)),
     ("/inbox/", expect(200, guest=SIGN_IN)),
     ("/account/sessions", expect(200, guest=SIGN_IN)),
+    ("/orgs/invitations", expect(200, guest=SIGN_IN)),
     # A post is public; its place and contact are not (checked in test_board).
     ("/board/posts/{post}", expect(200)),
     # Headquarters alone.

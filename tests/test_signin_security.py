@@ -5,6 +5,8 @@ helper acts only once they have accepted."""
 
 import datetime
 import re
+import threading
+import time
 
 import models
 from hamsayeh import persian
@@ -31,16 +33,20 @@ def at(address):
 
 
 class CountingHasher:
-    """The PIN hasher, counting its checks."""
+    """The PIN hasher, counting its checks; `pause` makes each check take as
+    long as a real one, so that checks sent at once overlap."""
 
-    def __init__(self, inner):
-        self.inner, self.verified = inner, 0
+    def __init__(self, inner, pause=0.0):
+        self.inner, self.verified, self.pause = inner, 0, pause
+        self.lock = threading.Lock()
 
     def hash(self, pin):
         return self.inner.hash(pin)
 
     def verify(self, pin_hash, pin):
-        self.verified += 1
+        with self.lock:
+            self.verified += 1
+        time.sleep(self.pause)
         return self.inner.verify(pin_hash, pin)
 
 
@@ -50,6 +56,8 @@ class CountingHasher:
 def test_owner_signs_in_at_the_first_try_after_500_wrong_pins_from_10_addresses(people):
     owner = people["resident"]
     now = models.utcnow()
+    # The owner signed in on their phone once before: it is a known device.
+    phone_of_owner = accounts.remember_device(owner, now=now)
     for attempt in range(500):
         address = f"10.0.0.{attempt % 10}"
         assert accounts.sign_in(owner.phone, f"{1000 + attempt}", address, now=now).user is None
@@ -63,12 +71,19 @@ def test_owner_signs_in_at_the_first_try_after_500_wrong_pins_from_10_addresses(
         accounts.seconds_to_wait(owner.phone, "10.0.0.3", now),
     )
     assert accounts.seconds_to_wait(owner.phone, "10.0.0.3", now) > 60
-    # ... while the owner, at an address of their own, gets in at once.
-    assert accounts.sign_in(owner.phone, PIN, "192.168.1.20", now=now).user == owner
+    # ... and so does a device the number never signed in on, whatever its address ...
+    assert accounts.seconds_to_wait(owner.phone, "192.168.1.20", now) > 60
+    # ... while the owner, on their own phone, gets in at once, even at an attacking address.
+    assert accounts.sign_in(owner.phone, PIN, "192.168.1.20", now=now, device_tokens=[phone_of_owner]).user == owner
+    assert accounts.sign_in(owner.phone, PIN, "10.0.0.3", now=now, device_tokens=[phone_of_owner]).user == owner
 
 
 def test_the_owner_gets_in_over_http_while_others_attack_the_number(app, people):
     owner = people["resident"]
+    # The owner signed in on this browser before: it is a known device.
+    mine = app.test_client()
+    sign_in(mine, owner.phone)
+    submit(mine, "/account/", "/account/sign-out", {})
     for index in range(10):
         attacker = app.test_client()
         for guess in range(5):
@@ -78,7 +93,6 @@ def test_the_owner_gets_in_over_http_while_others_attack_the_number(app, people)
     # The refusal names the wait in Persian digits.
     message = error_of(check_page(response, status=422), "pin")
     assert PERSIAN_DIGIT.search(message) and not LATIN_DIGIT.search(message)
-    mine = app.test_client()
     response = submit(
         mine, "/account/sign-in", "/account/sign-in", {"phone": owner.phone, "pin": PIN}, **at("10.2.0.1")
     )
@@ -317,3 +331,286 @@ def test_a_number_asked_before_it_had_an_account_finds_the_ask_after_signing_up(
     assert sign_up(newcomer, phone="09125550300").status_code == 302
     assert "کاربر resident" in check_page(newcomer.get("/account/"))
     assert not access.may_act_for(models.User.by_phone("09125550300"), set(), people["resident"])
+
+
+# --- The review of the hardening: many addresses, the owner's typo, guesses at once ----------
+
+
+def test_a_thousand_addresses_get_no_more_than_a_few_guesses_at_a_number(people, monkeypatch):
+    owner = people["resident"]
+    now = models.utcnow()
+    phone_of_owner = accounts.remember_device(owner, now=now)
+    counting = CountingHasher(models.pin_hasher)
+    monkeypatch.setattr(models, "pin_hasher", counting)
+    for index in range(1000):
+        address = f"10.8.{index // 256}.{index % 256}"
+        assert accounts.sign_in(owner.phone, f"{1000 + index}", address, now=now).user is None
+        now += datetime.timedelta(seconds=1)
+    # One free guess per address would have been 1,000 checks.
+    assert counting.verified <= accounts.NUMBER_UNDER_ATTACK
+    # A device the number never signed in on waits, at a fresh address too ...
+    wait = accounts.seconds_to_wait(owner.phone, "172.16.0.1", now)
+    assert wait > 60 and accounts.sign_in(owner.phone, PIN, "172.16.0.1", now=now) == (None, wait)
+    # ... while the owner's own phone gets in at the first try.
+    checked = counting.verified
+    assert accounts.sign_in(owner.phone, PIN, "172.16.0.2", now=now, device_tokens=[phone_of_owner]).user == owner
+    assert counting.verified == checked + 1
+
+
+def test_the_addresses_of_one_ipv6_network_count_as_one(people, monkeypatch):
+    owner = people["resident"]
+    counting = CountingHasher(models.pin_hasher)
+    monkeypatch.setattr(models, "pin_hasher", counting)
+    now = models.utcnow()
+    for index in range(200):
+        accounts.sign_in(owner.phone, f"{1000 + index}", f"2001:db8:5:7::{index + 1:x}", now=now)
+    # The number allows 3 before its delay at an address that failed on it: the /64 is that address.
+    assert counting.verified == 3
+    assert accounts.seconds_to_wait(owner.phone, "2001:db8:5:7:ffff:1:2:3", now) > 0
+    assert accounts.seconds_to_wait(owner.phone, "2001:db8:5:8::1", now) == 0
+    # An IPv4 address written the IPv6 way is that IPv4 address.
+    accounts.sign_in(owner.phone, "1111", "10.13.0.1", now=now)
+    accounts.sign_in(owner.phone, "1112", "10.13.0.1", now=now + datetime.timedelta(minutes=20))
+    assert accounts.seconds_to_wait(owner.phone, "::ffff:10.13.0.1", now + datetime.timedelta(minutes=20)) > 0
+
+
+def test_the_known_device_cookie_is_signed_httponly_lax_and_secure_over_https(app, people, monkeypatch):
+    owner = people["resident"]
+    browser = app.test_client()
+    response = sign_in(browser, owner.phone)
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("hamsayeh_device="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/account" in cookie
+    assert "Max-Age=15552000" in cookie and "Secure" not in cookie
+    # The table keeps a hash of the token, never the token.
+    row = models.KnownDevice.get()
+    assert row.user_id == owner.id and row.token_hash not in cookie
+    token = accounts.remember_device(owner, [])  # another device's
+    assert models.KnownDevice.get(models.KnownDevice.token_hash != row.token_hash).token_hash != token
+    # A cookie made up without the site's key holds no known device.
+    forged = app.test_client()
+    forged.set_cookie("hamsayeh_device", f'["{token}"]', path="/account")
+    now = models.utcnow()
+    for attempt in range(12):
+        accounts.sign_in(owner.phone, f"{5000 + attempt}", f"10.14.0.{attempt}", now=now)
+    response = submit(forged, "/account/sign-in", "/account/sign-in", {"phone": owner.phone, "pin": PIN})
+    assert response.status_code == 422
+    # The browser where the owner signed in is known: it gets in at the first try.
+    assert (
+        submit(browser, "/account/sign-in", "/account/sign-in", {"phone": owner.phone, "pin": PIN}).status_code == 302
+    )
+    # Over HTTPS the cookie is sent over HTTPS only.
+    monkeypatch.setitem(app.config, "SESSION_COOKIE_SECURE", True)
+    response = sign_in(app.test_client(), people["volunteer"].phone)
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("hamsayeh_device="))
+    assert "Secure" in cookie
+
+
+def test_a_typo_on_the_owners_own_device_never_makes_them_wait_for_the_number(app, people):
+    owner = people["resident"]
+    home = at("192.168.7.2")
+    mine = app.test_client()
+    assert (
+        submit(mine, "/account/sign-in", "/account/sign-in", {"phone": owner.phone, "pin": PIN}, **home).status_code
+        == 302
+    )
+    submit(mine, "/account/", "/account/sign-out", {}, **home)
+    # One typo at home, then the number is attacked from ten addresses.
+    wrong = {"phone": owner.phone, "pin": "9999"}
+    assert submit(mine, "/account/sign-in", "/account/sign-in", wrong, **home).status_code == 422
+    now = models.utcnow()
+    for attempt in range(50):
+        accounts.sign_in(owner.phone, f"{6000 + attempt}", f"10.15.0.{attempt % 10}", now=now)
+    # Another browser at home waits for the number ...
+    other = app.test_client()
+    right = {"phone": owner.phone, "pin": PIN}
+    assert submit(other, "/account/sign-in", "/account/sign-in", right, **home).status_code == 422
+    # ... the owner's own browser does not: the typo made their own device no suspect.
+    assert submit(mine, "/account/sign-in", "/account/sign-in", right, **home).status_code == 302
+
+
+def test_a_known_device_is_slowed_by_its_own_failures_only(people):
+    owner = people["resident"]
+    phone_of_owner, tablet_of_owner = accounts.remember_device(owner), accounts.remember_device(owner)
+    now = models.utcnow()
+    for _ in range(4):
+        assert accounts.sign_in(owner.phone, "9999", "192.168.7.2", now=now, device_tokens=[phone_of_owner]) == (
+            None,
+            0,
+        )
+    assert accounts.seconds_to_wait(owner.phone, "192.168.7.2", now, device_tokens=[phone_of_owner]) == 0
+    accounts.sign_in(owner.phone, "9999", "192.168.7.2", now=now, device_tokens=[phone_of_owner])
+    # Five wrong PINs from the device: it waits, even with the right PIN ...
+    refused = accounts.sign_in(owner.phone, PIN, "192.168.7.2", now=now, device_tokens=[phone_of_owner])
+    assert refused.user is None and refused.wait_seconds > 0
+    # ... the owner's other device, at the same address, does not.
+    assert accounts.sign_in(owner.phone, PIN, "192.168.7.2", now=now, device_tokens=[tablet_of_owner]).user == owner
+    # A token of the owner's is no known device for another number.
+    other = people["volunteer"]
+    for attempt in range(3):
+        accounts.sign_in(other.phone, f"{7000 + attempt}", "192.168.7.3", now=now, device_tokens=[tablet_of_owner])
+    assert accounts.seconds_to_wait(other.phone, "192.168.7.3", now, device_tokens=[tablet_of_owner]) > 0
+
+
+def test_a_pin_change_or_reset_forgets_the_known_devices(app, people):
+    owner = people["resident"]
+    phone_of_owner = accounts.remember_device(owner)
+    accounts.reset_pin(models.User.get_by_id(owner.id), "3690", people["admin"])
+    assert accounts.known_device(owner.phone, [phone_of_owner]) is None
+    tablet_of_owner = accounts.remember_device(owner)
+    accounts.change_pin(models.User.get_by_id(owner.id), "2580")
+    assert accounts.known_device(owner.phone, [tablet_of_owner]) is None
+    # The browser that changed the PIN proved it knows the new one: it is known again.
+    browser = app.test_client()
+    sign_in(browser, owner.phone)
+    data = {"current_pin": PIN, "pin": "3690", "pin_again": "3690"}
+    response = submit(browser, "/account/pin", "/account/pin", data)
+    assert response.status_code == 302
+    assert models.KnownDevice.select().where(models.KnownDevice.user == owner.id).count() == 1
+    assert any(h.startswith("hamsayeh_device=") for h in response.headers.getlist("Set-Cookie"))
+    # Devices unused for 180 days are forgotten.
+    later = models.utcnow() + models.KnownDevice.LIFETIME + datetime.timedelta(days=1)
+    token = accounts.remember_device(owner, now=models.utcnow())
+    assert accounts.known_device(owner.phone, [token], now=later) is None
+
+
+def test_no_device_is_remembered_at_a_kiosk(app, client, people, places):
+    center = models.Center.create(area=places["Tajrish"], name="مرکز مثبت زندگی تجریش")
+    accounts.set_work_center(people["center_staff"], center, people["admin"])
+    sign_in(client, people["center_staff"].phone)
+    page = f"/kiosk/centers/{center.id}"
+    assert submit(client, page, page, {"name": "پایانهٔ ورودی"}).status_code == 302
+    response = sign_in(client, people["resident"].phone)
+    assert not any(h.startswith("hamsayeh_device=") for h in response.headers.getlist("Set-Cookie"))
+    assert models.KnownDevice.select().where(models.KnownDevice.user == people["resident"].id).count() == 0
+
+
+def test_guesses_sent_at_once_never_pass_the_limit(people, monkeypatch):
+    owner = people["resident"]
+    counting = CountingHasher(models.pin_hasher, pause=0.05)
+    monkeypatch.setattr(models, "pin_hasher", counting)
+    # The number allows 3 wrong PINs at an address before its delay; 8 are sent at once.
+    barrier, answers = threading.Barrier(8), []
+
+    def guess(index):
+        with models.db.connection_context():
+            barrier.wait()
+            answers.append(accounts.sign_in(owner.phone, f"{8000 + index}", "10.16.0.1"))
+
+    threads = [threading.Thread(target=guess, args=(index,)) for index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == 8 and all(answer.user is None for answer in answers)
+    assert counting.verified <= 3
+    assert sum(1 for answer in answers if answer.wait_seconds) >= 5
+
+
+def test_the_right_pin_takes_back_the_failure_counted_before_its_check(people):
+    owner = people["resident"]
+    for attempt in range(20):
+        assert accounts.sign_in(owner.phone, PIN, f"10.17.0.{attempt}").user == owner
+    assert models.LoginThrottle.select().count() == 0
+
+
+# --- A PIN change, a reset and disabling write only their own columns --------------------------
+
+
+def test_a_pin_change_racing_with_disabling_leaves_the_account_disabled(people):
+    owner, admin = people["resident"], people["admin"]
+    # The PIN change read the account; then staff disabled it; then the change is written.
+    read_by_the_change = models.User.get_by_id(owner.id)
+    accounts.set_active(models.User.get_by_id(owner.id), False, admin)
+    assert accounts.change_pin(read_by_the_change, "3690") is False
+    account = models.User.get_by_id(owner.id)
+    assert not account.is_active and account.check_pin(PIN)
+    assert not read_by_the_change.is_active  # re-read: a later save writes nothing stale
+    # The member's own form, sent from a page loaded before the account was disabled: the same.
+    read_by_the_form = models.User.get_by_id(owner.id)
+    read_by_the_form.is_active = True
+    assert accounts.change_own_pin(read_by_the_form, PIN, "3690", "10.21.0.1") == (False, 0)
+    assert models.User.get_by_id(owner.id).check_pin(PIN)
+    # A reset from a stale read sets the PIN and leaves the account disabled.
+    read_by_the_reset = models.User.get_by_id(owner.id)
+    accounts.set_active(models.User.get_by_id(owner.id), True, admin)
+    accounts.set_active(models.User.get_by_id(owner.id), False, admin)
+    accounts.reset_pin(read_by_the_reset, "3690", admin)
+    account = models.User.get_by_id(owner.id)
+    assert not account.is_active and account.check_pin("3690")
+    # Disabling from a read made before the reset keeps the new PIN.
+    read_before = models.User.get_by_id(owner.id)
+    accounts.reset_pin(models.User.get_by_id(owner.id), "1470", admin)
+    epoch = models.User.get_by_id(owner.id).session_epoch
+    accounts.set_active(read_before, True, admin)
+    account = models.User.get_by_id(owner.id)
+    assert account.is_active and account.check_pin("1470") and account.session_epoch == epoch + 1
+
+
+# --- Sign-up codes: used once, limited, and not kept --------------------------------------------
+
+
+def test_a_used_code_signs_no_one_in_again(app, db):
+    browser = app.test_client()
+    data = {"name": "پروین", "phone": "09125550600", "pin": "9753", "pin_again": "9753"}
+    page = submit(browser, "/account/sign-up", "/account/sign-up", data).location
+    code = sent_code("09125550600")
+    assert submit(browser, page, page, {"code": code}).status_code == 302
+    row = models.OneTimeCode.get()
+    assert row.user_id is not None and row.pin_hash == "" and row.name == "" and row.tries == row.TRIES
+    # Someone who saw the page's address and the code sends them again, from another browser.
+    other = app.test_client()
+    response = submit(other, page, page, {"code": code})
+    assert 'id="f-code-error"' in check_page(response, status=422)
+    assert other.get("/account/").status_code == 302
+    assert accounts.confirm_sign_up(page.rsplit("/", 1)[1], code) == (None, "used")
+    # The same browser pressing the button again is signed in already: it goes on.
+    assert submit(browser, page, page, {"code": code}).status_code == 302
+    assert browser.get("/account/").status_code == 200
+    assert models.User.select().count() == 1
+
+
+def ask_code(phone, address, now):
+    return accounts.request_sign_up(phone, "کسی", "9753", None, address, "{}".format, "exists", now=now)
+
+
+def test_codes_to_one_number_are_limited_per_day(db):
+    start = models.utcnow()
+    sent = 0
+    for hour in range(4):
+        for minute in range(3):
+            when = start + datetime.timedelta(hours=hour, minutes=minute)
+            sent += ask_code("09125550700", f"10.18.{hour}.{minute}", when).request_id is not None
+    assert sent == accounts.SIGN_UP_LIMITS["phone_per_day"] == 5
+    refused = ask_code("09125550700", "10.18.9.9", start + datetime.timedelta(hours=5))
+    assert refused.request_id is None and refused.wait_seconds > 18 * 3600
+    assert models.SmsMessage.select().where(models.SmsMessage.phone == "09125550700").count() == 5
+    assert ask_code("09125550700", "10.18.9.9", start + datetime.timedelta(days=1, minutes=1)).request_id
+
+
+def test_sign_up_codes_have_a_site_wide_hourly_budget(db, monkeypatch):
+    monkeypatch.setitem(accounts.SIGN_UP_LIMITS, "site", 6)
+    now = models.utcnow()
+    for index in range(6):
+        assert ask_code(f"091255508{index:02d}", f"10.19.0.{index}", now).request_id
+    refused = ask_code("09125550899", "10.19.1.1", now)
+    assert refused.request_id is None and refused.wait_seconds > 50 * 60
+    assert models.SmsMessage.select().count() == 6
+    assert ask_code("09125550899", "10.19.1.1", now + datetime.timedelta(hours=1, seconds=1)).request_id
+
+
+def test_sign_ups_from_one_ipv6_network_share_the_address_limit(db, monkeypatch):
+    monkeypatch.setitem(accounts.SIGN_UP_LIMITS, "address", 3)
+    now = models.utcnow()
+    for index in range(3):
+        assert ask_code(f"091255509{index:02d}", f"2001:db8:9:1::{index + 1}", now).request_id
+    assert ask_code("09125550910", "2001:db8:9:1:abcd::1", now).request_id is None
+    assert ask_code("09125550911", "2001:db8:9:2::1", now).request_id
+
+
+def test_old_codes_are_deleted_when_new_ones_are_asked_for(db):
+    now = models.utcnow()
+    ask_code("09125551000", "10.20.0.1", now - models.OneTimeCode.LIFETIME - datetime.timedelta(days=1, minutes=1))
+    ask_code("09125551001", "10.20.0.2", now - datetime.timedelta(hours=23))
+    assert models.OneTimeCode.select().count() == 2
+    ask_code("09125551002", "10.20.0.3", now)
+    assert sorted(row.phone for row in models.OneTimeCode.select()) == ["09125551001", "09125551002"]

@@ -154,6 +154,8 @@ ROUTES = {
     ("POST", "/orgs/<int:org_id>/edit"),
     ("GET", "/orgs/<int:org_id>/members"),
     ("POST", "/orgs/<int:org_id>/members"),
+    ("GET", "/orgs/invitations"),
+    ("POST", "/orgs/invitations"),
     ("GET", "/orgs/new"),
     ("GET", "/orgs/<int:org_id>/programs/new"),
     ("POST", "/orgs/<int:org_id>/programs/new"),

@@ -94,7 +94,7 @@ class Member:
             return error.code
 
     def send(self, to, minutes, key):
-        data = {"phone": to.phone, "minutes": str(minutes), "reason": "هم‌زمان", "form_key": key}
+        data = {"phone": to.phone, "minutes": str(minutes), "reason": "هم‌زمان", "form_key": key, "confirmed": "1"}
         return self.post("/time/send", {**data, "csrf_token": self.csrf})
 
 

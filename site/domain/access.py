@@ -213,6 +213,27 @@ def was_helped(user, roles, response):
     return user is not None and response.post.helped_person(response) == user.id
 
 
+def confirms_for_pool(user, roles, response):
+    """Help given to a neighbor filed for without an account is paid by the
+    district's pool, so a second person confirms it: a facilitator of the
+    post's neighborhood, or staff of a center whose area holds it; never the
+    one who filed it, nor the one who gave it."""
+    post = response.post
+    if user is None or not post.on_behalf_name or post.kind != "request":
+        return False
+    if user.id in (post.author_id, post.filed_by_id, post.helper(response)):
+        return False
+    if facilitates(user, roles, post.neighborhood_id):
+        return True
+    center = user.work_center if is_center_staff(user, roles) and user.work_center_id else None
+    return center is not None and post.neighborhood.path.startswith(center.area.path)
+
+
+def may_confirm_help(user, roles, response):
+    """The helped person, or for a neighbor without an account, the second person who confirms for the pool."""
+    return was_helped(user, roles, response) or confirms_for_pool(user, roles, response)
+
+
 def serves_at_desk(user, roles, member):
     """The desk finds, resets and acts for only the neighbors its staff look after."""
     return may_use_desk(user, roles) and looks_after(user, roles, member)

@@ -3,8 +3,11 @@ and sign-in with a throttle that slows an attacker but never locks the owner out
 
 import datetime
 import hashlib
+import ipaddress
 import secrets
 from collections import namedtuple
+
+from peewee import SqliteDatabase
 
 import models
 from hamsayeh.domain import acting, audit, sessions, sms
@@ -12,6 +15,7 @@ from models import (
     THROTTLE_CAP,
     THROTTLE_STEPS,
     THROTTLE_WINDOW,
+    KnownDevice,
     LoginThrottle,
     OneTimeCode,
     SignIn,
@@ -27,13 +31,24 @@ from models import (
 PinChange = namedtuple("PinChange", "changed wait_seconds")
 # Step one of a sign-up: the request's id (only its form holds it), or how long to wait.
 SignUpRequest = namedtuple("SignUpRequest", "request_id wait_seconds")
-# Step two: the new account, or why not ("wrong", "expired" or "taken").
+# Step two: the new account, or why not ("wrong", "expired", "used" or "taken").
 SignUpResult = namedtuple("SignUpResult", "user problem")
 
-# Codes sent per number, and sign-ups asked per address, in an hour. Both
-# kinds of SMS count alike, so the limit never tells whether a number has an account.
-SIGN_UP_LIMITS = {"phone": 3, "address": 30}
+# Sign-up SMS: per number in an hour and in a day, per address in an hour,
+# and for the whole site in an hour (each one costs money, and a flood of them
+# bothers whoever holds the number). Both kinds of SMS count alike, so the
+# limit never tells whether a number has an account.
+SIGN_UP_LIMITS = {"phone": 3, "phone_per_day": 5, "address": 30, "site": 200}
 SIGN_UP_LIMIT_PERIOD = datetime.timedelta(hours=1)
+SIGN_UP_DAY = datetime.timedelta(days=1)
+# Codes are deleted this long after they expire: the daily limit needs them no longer.
+CODES_KEPT = SIGN_UP_DAY
+
+# Wrong PINs on a number, from any addresses within its window, after which
+# every device waits the number's delay except its owner's known devices.
+NUMBER_UNDER_ATTACK = 10
+# PostgreSQL's advisory locks on throttle keys: this class, then 28 bits of the key.
+THROTTLE_LOCK_CLASS = 7243002
 
 
 class SignupError(ValueError):
@@ -63,13 +78,30 @@ def _phone_subject(phone):
     return f"phone:{_throttle_key('phone', phone)[:12]}"
 
 
-def _wait_for_limit(times, limit, now):
-    """Seconds until the oldest of the newest `limit` `times` leaves the
-    period; 0 while fewer than `limit` fall in it."""
-    times = sorted(times, reverse=True)
-    if len(times) < limit:
+def _wait_for_limit(codes, limit, period, now):
+    """Seconds until the `limit`-th newest of `codes` leaves `period`; 0 while
+    fewer than `limit` fall in it."""
+    oldest = list(
+        codes.where(OneTimeCode.created_at > now - period)
+        .order_by(OneTimeCode.created_at.desc())
+        .offset(limit - 1)
+        .limit(1)
+    )
+    if not oldest:
         return 0
-    return int((times[limit - 1] + SIGN_UP_LIMIT_PERIOD - now).total_seconds()) + 1
+    return int((oldest[0].created_at + period - now).total_seconds()) + 1
+
+
+def _sign_up_wait(phone, address_key, now):
+    codes = OneTimeCode.select(OneTimeCode.created_at)
+    to_phone = codes.where(OneTimeCode.phone == phone)
+    hour = SIGN_UP_LIMIT_PERIOD
+    return max(
+        _wait_for_limit(to_phone, SIGN_UP_LIMITS["phone"], hour, now),
+        _wait_for_limit(to_phone, SIGN_UP_LIMITS["phone_per_day"], SIGN_UP_DAY, now),
+        _wait_for_limit(codes.where(OneTimeCode.address_key == address_key), SIGN_UP_LIMITS["address"], hour, now),
+        _wait_for_limit(codes, SIGN_UP_LIMITS["site"], hour, now),
+    )
 
 
 def request_sign_up(phone, name, pin, neighborhood, address, code_text, exists_text, now=None):
@@ -79,22 +111,14 @@ def request_sign_up(phone, name, pin, neighborhood, address, code_text, exists_t
 
     `code_text(code)` and `exists_text` are the two messages in the person's language."""
     now = now or utcnow()
-    address_key = _throttle_key("ip", address)
+    address_key = _throttle_key("ip", address_group(address))
     request_id = secrets.token_urlsafe(16)
     code = f"{secrets.randbelow(10**6):06d}"
     code_hash, pin_hash = hash_pin(code), hash_pin(pin)
-    recent = OneTimeCode.select(OneTimeCode.created_at).where(OneTimeCode.created_at > now - SIGN_UP_LIMIT_PERIOD)
     with write_transaction():
-        wait = max(
-            _wait_for_limit(
-                [r.created_at for r in recent.where(OneTimeCode.phone == phone)], SIGN_UP_LIMITS["phone"], now
-            ),
-            _wait_for_limit(
-                [r.created_at for r in recent.where(OneTimeCode.address_key == address_key)],
-                SIGN_UP_LIMITS["address"],
-                now,
-            ),
-        )
+        # Old codes go here, one cheap indexed delete, so no job is needed for them.
+        OneTimeCode.delete().where(OneTimeCode.created_at < now - OneTimeCode.LIFETIME - CODES_KEPT).execute()
+        wait = _sign_up_wait(phone, address_key, now)
         if wait:
             audit.record_audit("account.sign_up_refused", subject=_phone_subject(phone))
             return SignUpRequest(None, wait)
@@ -129,11 +153,14 @@ def sign_up_request(request_id):
 
 
 def confirm_sign_up(request_id, code, now=None):
-    """Step two: the right code creates the account, once (pressing the button
-    again finds it). Each check first uses up one of the request's tries, so
-    guesses sent at the same moment cannot go past the limit."""
+    """Step two: the right code creates the account, and is used up with it:
+    sending the same code again signs no one in ("used"). Each check first
+    uses up one of the request's tries, so guesses sent at the same moment
+    cannot go past the limit."""
     now = now or utcnow()
     found = sign_up_request(request_id)
+    if found is not None and found.user_id is not None:
+        return SignUpResult(None, "used")
     if found is None or found.expires_at < now:
         return SignUpResult(None, "expired")
     with write_transaction():
@@ -151,13 +178,26 @@ def confirm_sign_up(request_id, code, now=None):
     with write_transaction():
         found = OneTimeCode.get_by_id(found.id)
         if found.user_id is not None:
-            return SignUpResult(User.get_by_id(found.user_id), None)
+            return SignUpResult(None, "used")
         try:
             user = _create_account(found.phone, found.name, found.pin_hash, ("resident",), found.neighborhood_id)
         except SignupError:
             return SignUpResult(None, "taken")
-        OneTimeCode.update(user=user).where(OneTimeCode.id == found.id).execute()
+        # The row stays only to count codes against the limits: what it kept
+        # for the account (the PIN's hash, the name) goes, and no try is left.
+        OneTimeCode.update(user=user, tries=OneTimeCode.TRIES, expires_at=now, pin_hash="", name="").where(
+            OneTimeCode.id == found.id
+        ).execute()
     return SignUpResult(user, None)
+
+
+def account_made_by(request_id, within, now=None):
+    """The account that this sign-up request made in the last `within` seconds, or None."""
+    now = now or utcnow()
+    found = sign_up_request(request_id)
+    if found is None or found.user_id is None or (now - found.expires_at).total_seconds() > within:
+        return None
+    return User.get_by_id(found.user_id)
 
 
 def set_roles(user, roles, actor):
@@ -173,37 +213,59 @@ def set_roles(user, roles, actor):
             audit.record_audit("role.revoked", actor=actor, subject=f"user:{user.id}", detail=role)
 
 
-def change_pin(user, new_pin):
-    with write_transaction():
-        user.set_pin(new_pin)
-        user.save()
-        audit.record_audit("account.pin_changed", actor=user, subject=f"user:{user.id}")
+def _reload(user):
+    """Bring `user` up to date with what an update wrote around it."""
+    fresh = User.get_by_id(user.id)
+    user.pin_hash, user.session_epoch, user.is_active = fresh.pin_hash, fresh.session_epoch, fresh.is_active
+
+
+def _set_pin(user, pin_hash, *where):
+    """Write the new PIN and nothing else (the `user` in hand may be stale: a
+    whole-row save would undo a change made since it was read), end every
+    session and forget every known device. False when `where` did not hold."""
+    changed = (
+        User.update(pin_hash=pin_hash, session_epoch=User.session_epoch + 1).where(User.id == user.id, *where).execute()
+    )
+    if changed:
+        KnownDevice.delete().where(KnownDevice.user == user.id).execute()
         sessions.end_all(user)
+    return bool(changed)
 
 
-def change_own_pin(user, current_pin, new_pin, address, now=None):
+def change_pin(user, new_pin):
+    """The member's new PIN; False (and nothing changed) when the account was
+    disabled meanwhile: a PIN change never enables it again."""
+    pin_hash = hash_pin(new_pin)
+    with write_transaction():
+        changed = _set_pin(user, pin_hash, User.is_active)
+        if changed:
+            audit.record_audit("account.pin_changed", actor=user, subject=f"user:{user.id}")
+    _reload(user)
+    return changed
+
+
+def change_own_pin(user, current_pin, new_pin, address, now=None, device_tokens=()):
     """A member's new PIN, given their current one. The check shares sign-in's
     throttle (a stolen session guesses no faster than a stranger), and every
     attempt is audited. The new PIN ends the member's other sessions."""
     now = now or utcnow()
-    right, wait = _check_pin(user.phone, current_pin, address, now, user)
+    right, wait = _check_pin(user.phone, current_pin, address, now, user, device_tokens)
     if not right:
         with write_transaction():
             detail = "waiting" if wait else ""
             audit.record_audit("account.pin_change_failed", actor=user, subject=f"user:{user.id}", detail=detail)
         return PinChange(False, wait)
-    change_pin(user, new_pin)
-    return PinChange(True, 0)
+    return PinChange(change_pin(user, new_pin), 0)
 
 
 def reset_pin(user, new_pin, actor):
     """A PIN set for the member by staff at a center or their facilitator; it
     ends every session of the account."""
+    pin_hash = hash_pin(new_pin)
     with write_transaction():
-        user.set_pin(new_pin)
-        user.save()
+        _set_pin(user, pin_hash)
         audit.record_audit("account.pin_reset", actor=actor, subject=f"user:{user.id}")
-        sessions.end_all(user)
+    _reload(user)
 
 
 def set_work_center(user, center, actor):
@@ -217,22 +279,37 @@ def set_work_center(user, center, actor):
 def set_active(user, active, actor=None):
     """Disabling an account ends all of its sessions at once."""
     with write_transaction():
-        user.is_active = active
-        user.session_epoch += 1
-        user.save()
+        User.update(is_active=active, session_epoch=User.session_epoch + 1).where(User.id == user.id).execute()
         audit.record_audit("account.enabled" if active else "account.disabled", actor=actor, subject=f"user:{user.id}")
         sessions.end_all(user)
+    _reload(user)
 
 
 def _throttle_key(kind, value):
     return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
 
 
+def address_group(address):
+    """What one household or phone holds of a network address: an IPv4
+    address, or an IPv6 /64 (each home or phone is given a whole /64, so its
+    2^64 addresses count as one)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def _throttle_keys(phone, address):
+    group = address_group(address)
     return {
         "phone": _throttle_key("phone", phone),
-        "ip": _throttle_key("ip", address),
-        "pair": _throttle_key("pair", f"{phone}@{address}"),
+        "ip": _throttle_key("ip", group),
+        "pair": _throttle_key("pair", f"{phone}@{group}"),
     }
 
 
@@ -242,22 +319,82 @@ def seconds_locked(keys, now=None):
     return max((int((row.locked_until - now).total_seconds()) + 1 for row in rows), default=0)
 
 
-def seconds_to_wait(phone, address, now=None):
-    """How long a PIN for `phone` from `address` waits before it is checked.
+def _recent(row, kind, now):
+    return row is not None and (row.last_failure_at or row.first_failure_at) > now - THROTTLE_WINDOW[kind]
 
-    An address that fails on many numbers waits for itself. A number's own
-    delay holds only at the addresses that have failed on it: however long
-    the number is under attack, its owner at an address of their own gets in
-    at once (ASVS V6.3.1: slow the attacker, never lock out the owner)."""
-    now = now or utcnow()
+
+def _throttle_plan(phone, address, device, now):
+    """(the keys whose delays hold for this attempt, {kind: key} its failure counts on).
+
+    A known device waits only for its own failures: the owner signs in from
+    their phone whoever attacks the number, from wherever. Any other device
+    waits for its address, and for the number's delay once it has failed on
+    the number here, or once the number has failed NUMBER_UNDER_ATTACK times
+    from anywhere: a fresh address buys no fresh guess."""
     keys = _throttle_keys(phone, address)
-    applicable = [keys["ip"]]
-    failed_here = LoginThrottle.select().where(
-        LoginThrottle.key == keys["pair"], LoginThrottle.last_failure_at > now - THROTTLE_WINDOW["pair"]
-    )
-    if failed_here.exists():
-        applicable.append(keys["phone"])
+    if device is not None:
+        own = _throttle_key("device", device.token_hash)
+        return [own], {"phone": keys["phone"], "device": own}
+    rows = {row.key: row for row in LoginThrottle.select().where(LoginThrottle.key.in_([keys["pair"], keys["phone"]]))}
+    number = rows.get(keys["phone"])
+    failed_here = _recent(rows.get(keys["pair"]), "pair", now)
+    under_attack = _recent(number, "phone", now) and number.failures >= NUMBER_UNDER_ATTACK
+    applicable = [keys["ip"], keys["phone"]] if failed_here or under_attack else [keys["ip"]]
+    return applicable, keys
+
+
+def seconds_to_wait(phone, address, now=None, device_tokens=()):
+    """How long a PIN for `phone` from `address` waits before it is checked
+    (ASVS V6.3.1: slow the attacker, never lock out the owner).
+
+    `device_tokens` are the known-device tokens this browser holds."""
+    now = now or utcnow()
+    applicable, _counted = _throttle_plan(phone, address, known_device(phone, device_tokens, now), now)
     return seconds_locked(applicable, now)
+
+
+# --- Known devices: where an account signed in before --------------------------------
+
+
+def _device_hashes(tokens):
+    # A browser holds a few; more is someone's made-up cookie, not worth a query.
+    return [_hash(token) for token in tokens if isinstance(token, str) and token][: KnownDevice.PER_USER]
+
+
+def known_device(phone, tokens, now=None):
+    """The known device, among `tokens`, of the account that `phone` names; None for any other browser."""
+    hashes = _device_hashes(tokens)
+    if not hashes:
+        return None
+    now = now or utcnow()
+    return (
+        KnownDevice.select()
+        .join(User)
+        .where(
+            KnownDevice.token_hash.in_(hashes),
+            User.phone == phone,
+            KnownDevice.last_used_at > now - KnownDevice.LIFETIME,
+        )
+        .first()
+    )
+
+
+def remember_device(user, tokens=(), now=None):
+    """The token that makes this browser a known device of `user` for another
+    180 days: the one among `tokens` it holds already, or a new one (only its
+    hash is kept). The account keeps its PER_USER most recent devices."""
+    now = now or utcnow()
+    with write_transaction():
+        found = known_device(user.phone, tokens, now)
+        if found is not None:
+            KnownDevice.update(last_used_at=now).where(KnownDevice.id == found.id).execute()
+            return next(token for token in tokens if isinstance(token, str) and _hash(token) == found.token_hash)
+        token = secrets.token_urlsafe(24)
+        KnownDevice.create(user=user, token_hash=_hash(token), created_at=now, last_used_at=now)
+        mine = KnownDevice.select(KnownDevice.id).where(KnownDevice.user == user.id)
+        kept = [row.id for row in mine.order_by(KnownDevice.last_used_at.desc()).limit(KnownDevice.PER_USER)]
+        KnownDevice.delete().where(KnownDevice.user == user.id, KnownDevice.id.not_in(kept)).execute()
+    return token
 
 
 def _delay(kind, failures):
@@ -295,35 +432,72 @@ def _dummy_pin_hash():
     return _dummy["hash"]
 
 
-def _check_pin(phone, pin, address, now, user):
+def _forgive(counted, now):
+    """Take back the failure counted before a check that proved right: the
+    device's and the address's marks on the number go, and the number's and
+    the address's counts lose the one."""
+    for kind, key in counted.items():
+        row = LoginThrottle.get_or_none(LoginThrottle.key == key)
+        if row is None:
+            continue
+        if kind in ("pair", "device") or row.failures <= 1:
+            row.delete_instance()
+            continue
+        row.failures -= 1
+        delay = _delay(kind, row.failures)
+        row.locked_until = min(row.locked_until or now, now + delay) if delay else None
+        row.save()
+
+
+def _hold(keys):
+    """Hold these throttle keys until the transaction ends (SQLite's write
+    lock already holds everything): two checks on one number never both read
+    its count before either has added to it. In a sorted order, so that two
+    transactions never wait for each other."""
+    if not isinstance(models.db.obj, SqliteDatabase):
+        for key in sorted(set(keys)):
+            models.db.execute_sql(
+                "SELECT pg_advisory_xact_lock(%s::integer, %s::integer)", (THROTTLE_LOCK_CLASS, int(key[:7], 16))
+            )
+
+
+def _check_pin(phone, pin, address, now, user, device_tokens=()):
     """(right, seconds to wait first): one PIN check under the throttle.
 
-    The hasher runs exactly once whether or not `user` exists (a dummy hash
-    stands in), so the time taken tells nothing about the number. It runs
-    outside the write lock, which it would otherwise hold for its whole cost."""
-    wait = seconds_to_wait(phone, address, now)
-    if wait:
-        return False, wait
+    The failure is counted first, under the write lock, and taken back when
+    the PIN is right: guesses sent at the same moment each find the ones
+    before them counted, so none passes the limit. The hasher then runs
+    outside the lock (which it would otherwise hold for its whole cost),
+    exactly once whether or not `user` exists (a dummy hash stands in), so
+    the time taken tells nothing about the number."""
+    with write_transaction():
+        device = known_device(phone, device_tokens, now)
+        own = [_throttle_key("device", device.token_hash)] if device is not None else []
+        _hold([*_throttle_keys(phone, address).values(), *own])
+        applicable, counted = _throttle_plan(phone, address, device, now)
+        wait = seconds_locked(applicable, now)
+        if wait:
+            return False, wait
+        for kind, key in counted.items():
+            _record_failure(kind, key, now)
     checked = verify_pin(user.pin_hash if user is not None else _dummy_pin_hash(), pin)
     right = checked and user is not None and user.is_active
-    keys = _throttle_keys(phone, address)
-    with write_transaction():
-        if right:
-            LoginThrottle.delete().where(LoginThrottle.key == keys["pair"]).execute()
-        else:
-            for kind, key in keys.items():
-                _record_failure(kind, key, now)
+    if right:
+        with write_transaction():
+            _hold(counted.values())
+            _forgive(counted, now)
     return right, 0
 
 
-def sign_in(phone, pin, address, now=None):
+def sign_in(phone, pin, address, now=None, device_tokens=()):
     """The user, or None with how many seconds this number must wait at this address.
 
     Wrong number and wrong PIN fail alike, in the same time, so the answer
-    never tells whether a number has an account."""
+    never tells whether a number has an account. `device_tokens` are the
+    known-device tokens the browser holds (see `remember_device`)."""
     now = now or utcnow()
     user = User.by_phone(phone)
-    right, wait = _check_pin(phone, pin, address, now, user)
+    right, wait = _check_pin(phone, pin, address, now, user, device_tokens)
     with write_transaction():
         if right:
             audit.record_audit("signin.ok", actor=user, subject=f"user:{user.id}")

@@ -72,15 +72,30 @@ def mark_done(response, actor):
 def confirm_help(response, actor, thank_you="", minutes=0, made_by=None):
     """Confirm the help and pay the helper `minutes` (none: a gift), all or
     nothing: when the payment cannot be made, the help stays unconfirmed.
-    `made_by` is who is really there when someone acts for the helped person:
-    the payment names them, and nobody confirms (and is paid for) their own help."""
+    `actor` confirms: the helped person, or for a neighbor without an account
+    a second person (access.confirms_for_pool). `made_by` is who is really
+    there when someone acts for the helped person: the confirmation and the
+    payment name them. Nobody confirms (and is paid for) their own help, and
+    nobody draws hours that others would not agree to:
+
+    - whoever filed a need for a neighbor without an account does not also
+      confirm it as paid by the pool (they would answer it from a second
+      account and pay themselves): they confirm it as a gift, or leave it to
+      a second person;
+    - staff acting at a desk move none of the member's hours: only a trusted
+      helper the member accepted does."""
     made_by = made_by or actor
-    helper = response.post.helper(response)
+    post = response.post
+    helper = post.helper(response)
     if made_by.id == helper:
         raise StateError("own_help")
+    if minutes and post.on_behalf_name and made_by.id in (post.author_id, post.filed_by_id):
+        raise timebank.TransferError("filer")
+    if minutes and made_by.id != actor.id and not timebank.moves_hours_for(made_by, actor):
+        raise timebank.TransferError("acting")
     accounts = timebank.help_accounts(response) if minutes else None
     with write_transaction():
-        _move_response(response, actor, ("accepted", "done"), "confirmed", "confirmed", helper, thank_you=thank_you)
+        _move_response(response, made_by, ("accepted", "done"), "confirmed", "confirmed", helper, thank_you=thank_you)
         if minutes:
             timebank.pay_for_help(response, minutes, made_by, *accounts)
 

@@ -3,16 +3,25 @@
 A membership is the organization's own business: it opens that organization's
 records (and, for an assembly member's staff, the registry) while it lasts,
 and never gives or takes a site-wide role. Site-wide roles are given by
-administrators only."""
+administrators only.
+
+A membership is by consent on both sides: a volunteer asks and a manager
+accepts; a manager invites by number and the member accepts. An invitation
+says nothing to the manager of whether, or whose, the number is: nobody's
+name is shown until they accept."""
+
+import datetime
+import hashlib
 
 from peewee import IntegrityError
 
-from hamsayeh.domain import audit
+from hamsayeh.domain import audit, inbox
 from models import (
     PER_MONTH,
     Area,
     Assembly,
     AssemblyPost,
+    AuditEntry,
     Capacity,
     Organization,
     OrganizationActivity,
@@ -23,9 +32,16 @@ from models import (
     write_transaction,
 )
 
+# Each invitation may put a line in someone's inbox: a manager sends at most this many a day.
+INVITATIONS_A_DAY = 20
+
 
 class NameTaken(Exception):
     """Another organization already has a page with this name."""
+
+
+class TooManyInvitations(Exception):
+    """The manager sent INVITATIONS_A_DAY invitations in the last day."""
 
 
 def counties():
@@ -86,21 +102,28 @@ def membership(organization, user):
 
 
 def members_of(organization):
-    """Its members and requests to join, the waiting ones first."""
+    """Its members and requests to join, the waiting ones first. Invitations
+    not yet accepted are not among them: whose number was invited is not
+    the organization's to know until they accept."""
     return (
         OrganizationMember.select(OrganizationMember, User)
         .join(User)
-        .where(OrganizationMember.organization == organization)
+        .where(OrganizationMember.organization == organization, ~OrganizationMember.invited)
         .order_by(OrganizationMember.is_active, User.name)
     )
 
 
-def member_account(organization, user_id):
-    """The account of one of the organization's members or requests, or None."""
+def listed_membership(organization, user_id):
+    """One of the memberships or requests `members_of` lists (with its
+    account), or None: never an invitation waiting for its answer."""
     return (
-        User.select()
-        .join(OrganizationMember)
-        .where(OrganizationMember.organization == organization, User.id == user_id)
+        OrganizationMember.select(OrganizationMember, User)
+        .join(User)
+        .where(
+            OrganizationMember.organization == organization,
+            OrganizationMember.user == user_id,
+            ~OrganizationMember.invited,
+        )
         .first()
     )
 
@@ -135,6 +158,85 @@ def ask_to_join(organization, user):
             organization=organization, user=user, role="volunteer", is_active=False
         ).on_conflict_ignore().execute()
         return True
+
+
+def invite_member(organization, phone, role, actor, now=None):
+    """A manager asks whoever holds `phone` to join as `role`. Done alike for
+    any number: only an active account that is not already a member or
+    asking is invited (a waiting, inactive membership, and a line in their
+    inbox); every invitation is audited and counts against the manager's
+    daily limit, whatever the number. TooManyInvitations past the limit."""
+    now = now or utcnow()
+    invited = User.by_phone(phone)
+    if invited is not None and not invited.is_active:
+        invited = None
+    with write_transaction():
+        sent_today = AuditEntry.select().where(
+            AuditEntry.actor == actor,
+            AuditEntry.action == "organization.member_invited",
+            AuditEntry.at > now - datetime.timedelta(days=1),
+        )
+        if sent_today.count() >= INVITATIONS_A_DAY:
+            raise TooManyInvitations
+        if invited is not None and membership(organization, invited) is None:
+            OrganizationMember.insert(
+                organization=organization, user=invited, role=role, is_active=False, invited=True
+            ).on_conflict_ignore().execute()
+            inbox.notify(invited.id, "org_invited", actor=actor)
+        subject = hashlib.sha256(f"phone:{phone}".encode()).hexdigest()[:12]
+        audit.record_audit(
+            "organization.member_invited",
+            actor=actor,
+            subject=f"phone:{subject}",
+            detail=f"org:{organization.id} {role}",
+        )
+
+
+def invitations_of(user):
+    """The invitations waiting for `user`'s answer, with their organizations."""
+    return (
+        OrganizationMember.select(OrganizationMember, Organization)
+        .join(Organization)
+        .where(OrganizationMember.user == user, OrganizationMember.invited, ~OrganizationMember.is_active)
+        .order_by(OrganizationMember.id)
+    )
+
+
+def invitation_for(user, organization_id):
+    """`user`'s invitation to the organization, waiting for their answer, or None."""
+    return invitations_of(user).where(OrganizationMember.organization == organization_id).first()
+
+
+def answer_invitation(invitation, accept):
+    """The invited member's answer: accepting makes the membership active (only
+    now does it open anything); declining leaves nothing behind."""
+    with write_transaction():
+        if accept:
+            OrganizationMember.update(is_active=True, invited=False).where(
+                OrganizationMember.id == invitation.id, OrganizationMember.invited
+            ).execute()
+        else:
+            OrganizationMember.delete().where(
+                OrganizationMember.id == invitation.id, OrganizationMember.invited
+            ).execute()
+        action = "organization.invitation_accepted" if accept else "organization.invitation_declined"
+        audit.record_audit(
+            action, actor=invitation.user_id, subject=f"org:{invitation.organization_id}", detail=invitation.role
+        )
+
+
+def accept_request(membership, actor):
+    """A manager accepts a volunteer's request to join, in the role they asked for."""
+    with write_transaction():
+        OrganizationMember.update(is_active=True).where(
+            OrganizationMember.id == membership.id, ~OrganizationMember.invited
+        ).execute()
+        audit.record_audit(
+            "organization.member",
+            actor=actor,
+            subject=f"user:{membership.user_id}",
+            detail=f"org:{membership.organization_id} {membership.role}",
+        )
 
 
 def set_membership(organization, user, role, actor, active=True):

@@ -1,6 +1,7 @@
 """The time bank (بانک زمان): a double-entry ledger of minutes that never lets an account cross its floor."""
 
 import datetime
+import hashlib
 from zoneinfo import ZoneInfo
 
 import jdatetime
@@ -14,14 +15,17 @@ from models import (
     MAX_TRANSFER,
     ActivityType,
     Area,
+    AuditEntry,
     Center,
     HelpPost,
     HelpResponse,
     TimeAccount,
     TimeTransfer,
+    TrustedHelper,
     User,
     VolunteerProfile,
     db,
+    utcnow,
     write_transaction,
 )
 
@@ -30,12 +34,28 @@ TEHRAN = ZoneInfo("Asia/Tehran")
 # machine): a part of at most this many lines stays under a second, however
 # many transfers a member makes in a month (bench/expensive.py).
 STATEMENT_LINES = 50
+# The Jalali years a statement may be asked for: the ledger's dates fall well
+# inside them, and jdatetime cannot count past either end of its own range.
+STATEMENT_YEARS = range(1300, 1501)
+# Each send by hand names a number: a member sends (or tries) this many an hour.
+SENDS_AN_HOUR = 20
+SENDS_WINDOW = datetime.timedelta(hours=1)
+# Pool payments a day for help on the posts one person filed for others. A
+# second person confirms each of them, and this bounds what a filer who
+# answers their own needs from a second account can draw, even with an
+# accomplice.
+POOL_PAYMENTS_A_DAY = 3
 
 
 class TransferError(ValueError):
     """Why a transfer cannot be made: "floor", "self", "amount", "reversed",
-    "recipient" (no active member has the number), "actor" (someone acting
-    for the payer cannot be paid from their account)."""
+    "recipient" (no active member has the number), "own" (someone acting
+    for the payer cannot be paid from their account), "acting" (only a
+    trusted helper the payer accepted moves their hours), "filer" (whoever
+    filed a need for a neighbor does not also pay for it from the pool),
+    "no_account" (the helper has no account to be paid), "pool_limit" (the
+    pool paid enough today for the posts this person filed), "busy" (too many
+    sends by hand in the last hour)."""
 
     def __init__(self, reason, account=None):
         super().__init__(reason)
@@ -178,32 +198,75 @@ def reverse_transfer(original, made_by, reason):
     )
 
 
-def send_hours(source, phone, minutes, holder, actor=None, reason="", form_key=None):
+def moves_hours_for(actor, holder):
+    """Whether `actor`, acting for `holder`, may move the holder's hours: only
+    a trusted helper the holder named and who accepted. Staff acting at a desk
+    for a member they look after may not: the member never agreed to it, and
+    a second account of the staff member's own could be paid."""
+    return (
+        TrustedHelper.select()
+        .where(TrustedHelper.person == holder, TrustedHelper.helper == actor, TrustedHelper.status == "accepted")
+        .exists()
+    )
+
+
+def check_send(source, phone, minutes, holder, actor=None):
+    """What can be said of sending `minutes` from `source` to `phone` before
+    the number is looked up: a TransferError for someone acting without the
+    holder's consent (moves_hours_for), a wrong amount, the holder's
+    or the actor's own number, or an amount past the floor. It depends on
+    nobody else's account, so the confirmation it leads to is the same page
+    for any number."""
+    if actor is not None and not moves_hours_for(actor, holder):
+        raise TransferError("acting")
+    if not isinstance(minutes, int) or not 0 < minutes <= MAX_TRANSFER:
+        raise TransferError("amount")
+    if phone == holder.phone:
+        raise TransferError("self")
+    if actor is not None and phone == actor.phone:
+        raise TransferError("own")
+    paying = current_account(source)
+    if paying.balance - minutes < paying.floor:
+        raise TransferError("floor", paying)
+
+
+def recent_sends(maker, now=None):
+    """How many sends by hand `maker` made or tried in the last hour: their
+    manual transfers, and the sends refused because of the number."""
+    since = (now or utcnow()) - SENDS_WINDOW
+    made = TimeTransfer.select().where(
+        TimeTransfer.made_by == maker, TimeTransfer.kind == "manual", TimeTransfer.created_at > since
+    )
+    refused = AuditEntry.select().where(
+        AuditEntry.actor == maker, AuditEntry.action == "timebank.send_refused", AuditEntry.at > since
+    )
+    return made.count() + refused.count()
+
+
+def send_hours(source, phone, minutes, holder, actor=None, reason="", form_key=None, now=None):
     """Hours by hand from `source` (the holder's own account, or the account
     of the center the holder works at) to the active member whose number is
     `phone`. `actor` is who is really there when someone acts for the holder:
     the transfer names them as its maker.
 
     Whether the number belongs to anyone is told only when the transfer could
-    otherwise be made (an amount past the floor is refused first), and an
-    unknown number and one that cannot receive get the same answer: the form
-    is no way to learn who has an account."""
+    otherwise be made (check_send first), an unknown number and one that
+    cannot receive get the same answer, and each such refusal is audited and
+    counts with the maker's transfers against SENDS_AN_HOUR: the form is a
+    slow and costly way to learn who has an account."""
     made_by = actor or holder
     existing = _same_transfer(form_key, None, None)
     if existing is not None:
         return existing
-    if not isinstance(minutes, int) or not 0 < minutes <= MAX_TRANSFER:
-        raise TransferError("amount")
-    paying = current_account(source)
-    if paying.balance - minutes < paying.floor:
-        raise TransferError("floor", paying)
+    check_send(source, phone, minutes, holder, actor)
+    if recent_sends(made_by, now) >= SENDS_AN_HOUR:
+        raise TransferError("busy")
     recipient = User.by_phone(phone)
     if recipient is None or not recipient.is_active:
+        subject = hashlib.sha256(f"phone:{phone}".encode()).hexdigest()[:12]
+        with write_transaction():
+            audit.record_audit("timebank.send_refused", actor=made_by, subject=f"phone:{subject}")
         raise TransferError("recipient")
-    if recipient.id == holder.id:
-        raise TransferError("self")
-    if actor is not None and recipient.id == actor.id:
-        raise TransferError("own")
     return transfer(
         saved_account(source), member_account(recipient), minutes, made_by, reason=reason, form_key=form_key
     )
@@ -211,6 +274,8 @@ def send_hours(source, phone, minutes, holder, actor=None, reason="", form_key=N
 
 def give_to_pool(holder, pool, minutes, actor=None, reason="", form_key=None):
     """The holder's hours to their district's community pool."""
+    if actor is not None and not moves_hours_for(actor, holder):
+        raise TransferError("acting")
     return transfer(
         member_account(holder), saved_account(pool), minutes, actor or holder, reason=reason, form_key=form_key
     )
@@ -223,6 +288,10 @@ def help_accounts(response):
     pool pay for. Accounts are made here, before the payment's transaction,
     so that a refused payment leaves them in place."""
     post = response.post
+    if post.on_behalf_name and post.kind != "request":
+        # An offer filed for a neighbor: the neighbor gave the help and has
+        # no account; paying would pay whoever filed it.
+        raise TransferError("no_account")
     helper = member_account(User.get_by_id(post.helper(response)))
     pool = pool_account(pool_area(post.neighborhood))
     helped = None if post.on_behalf_name else member_account(User.get_by_id(post.helped_person(response)))
@@ -230,10 +299,47 @@ def help_accounts(response):
     return payers, helper
 
 
+def pool_payments_today(filer, now=None):
+    """How many helps on posts `filer` filed for others the pool paid in the last day."""
+    since = (now or utcnow()) - datetime.timedelta(days=1)
+    return (
+        TimeTransfer.select()
+        .join(TimeAccount, on=(TimeTransfer.source == TimeAccount.id))
+        .switch(TimeTransfer)
+        .join(HelpResponse)
+        .join(HelpPost)
+        .where(
+            TimeTransfer.kind == "help",
+            TimeAccount.kind == "pool",
+            HelpPost.filed_by == filer,
+            TimeTransfer.created_at > since,
+        )
+        .count()
+    )
+
+
+def _pool_may_pay(post):
+    """Whether the pool may pay once more for `post`: it may pay for the posts
+    of one filer at most `POOL_PAYMENTS_A_DAY` times a day. Part of the
+    payment's transaction: on PostgreSQL the filer's row is locked, so two
+    confirmations at once are counted one after the other."""
+    if post.filed_by_id is None:
+        return True
+    if not isinstance(db.obj, SqliteDatabase):
+        list(User.select(User.id).where(User.id == post.filed_by_id).for_update())
+    return pool_payments_today(post.filed_by_id) < POOL_PAYMENTS_A_DAY
+
+
 def pay_for_help(response, minutes, made_by, payers, helper):
     """Pay the helper of a confirmed answer (part of confirming it): the first
-    of `payers` that stays above its floor pays."""
-    reason = response.post.activity_type.name
+    of `payers` that stays above its floor pays. The pool is passed over when
+    it paid enough today for posts filed by the same person."""
+    post = response.post
+    if payers[0].kind == "pool" and not _pool_may_pay(post):
+        if len(payers) == 1:
+            raise TransferError("pool_limit", payers[0])
+        payers = payers[1:]
+    reason = post.activity_type.name
     for payer in payers[:-1]:
         try:
             return transfer(payer, helper, minutes, made_by, kind="help", reason=reason, response=response)

@@ -2,9 +2,10 @@
 
 from functools import wraps
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
 from playhouse.flask_utils import get_object_or_404
 
 import models
@@ -24,12 +25,55 @@ CODE_PROBLEMS = {
         "Start again to get a new one."
     ),
     "taken": ACCOUNT_EXISTS,
+    "used": _l("This code has already made your account. Sign in with your number and PIN."),
 }
 WRONG_CURRENT_PIN = _l("Your current PIN is not right.")
+
+# The known-device cookie: signed, sent only to the account pages, and
+# holding the tokens of the few accounts signed in on this browser.
+DEVICE_COOKIE = "hamsayeh_device"
+DEVICE_TOKENS_KEPT = 5
 
 
 def _client_address():
     return request.remote_addr or "unknown"
+
+
+def _device_signer():
+    return URLSafeSerializer(current_app.secret_key, salt="hamsayeh.known-device")
+
+
+def _device_tokens():
+    """This browser's known-device tokens; none at a kiosk, which is everyone's device."""
+    value = request.cookies.get(DEVICE_COOKIE)
+    if not value or g.get("kiosk") is not None:
+        return []
+    try:
+        tokens = _device_signer().loads(value)
+    except BadSignature:
+        return []
+    if not isinstance(tokens, list):
+        return []
+    return [token for token in tokens if isinstance(token, str)][:DEVICE_TOKENS_KEPT]
+
+
+def _remember_device(response, user):
+    """Make this browser a known device of `user` (never a kiosk)."""
+    if g.get("kiosk") is not None:
+        return response
+    tokens = _device_tokens()
+    token = accounts.remember_device(user, tokens)
+    tokens = [token, *(other for other in tokens if other != token)][:DEVICE_TOKENS_KEPT]
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _device_signer().dumps(tokens),
+        max_age=int(models.KnownDevice.LIFETIME.total_seconds()),
+        path=bp.url_prefix,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
 
 
 def wait_message(seconds):
@@ -71,12 +115,18 @@ def create_account():
             ),
         )
         if asked.request_id:
+            # This browser started the request: pressed twice at once, both presses sign it in.
+            session["sign_up"] = asked.request_id
             return redirect(url_for("accounts.confirm_sign_up", request_id=asked.request_id))
         minutes = digits(max(1, round(asked.wait_seconds / 60)))
         form.error(
             "phone", _l("Many codes were asked for just now. Wait %(minutes)s minutes and try again.", minutes=minutes)
         )
     return render_template("account/sign_up.html", form=form), 422
+
+
+# How long a second press of the same form, from the browser that asked, still signs in.
+DOUBLE_SUBMIT_SECONDS = 60
 
 
 def sign_up_request_or_404(request_id):
@@ -96,14 +146,21 @@ def confirm_sign_up(request_id):
 def finish_sign_up(request_id):
     """Step two: the code from the SMS creates the account and signs in."""
     asked = sign_up_request_or_404(request_id)
+    if asked.user_id is not None and g.user is not None and g.user.id == asked.user_id:
+        # The button pressed twice: the first press made the account and signed this browser in.
+        return redirect(url_for("main.home"))
     form = Form(request.form)
     code = form.required("code", _l("Type the code from the SMS."))
     if form.ok:
         result = accounts.confirm_sign_up(request_id, code)
+        if result.user is None and session.get("sign_up") == request_id:
+            # Sent twice at once from the browser that asked: the first press made the account.
+            result = result._replace(user=accounts.account_made_by(request_id, DOUBLE_SUBMIT_SECONDS))
         if result.user is not None:
             auth.start_session(result.user)
             flash(_("Welcome, %(name)s. Your account is ready.", name=result.user.name))
-            return redirect(url_for("areas.index") if result.user.neighborhood_id is None else url_for("main.home"))
+            home = url_for("areas.index") if result.user.neighborhood_id is None else url_for("main.home")
+            return _remember_device(redirect(home), result.user)
         form.error("code", CODE_PROBLEMS[result.problem])
     form.data.pop("code", None)
     return render_template("account/sign_up_code.html", form=form, asked=asked, request_id=request_id), 422
@@ -127,11 +184,12 @@ def start_session():
     phone = form.phone()
     pin = form.required("pin", _l("Enter your PIN."))
     if form.ok:
-        result = accounts.sign_in(phone, pin, _client_address())
+        result = accounts.sign_in(phone, pin, _client_address(), device_tokens=_device_tokens())
         if result.user is not None:
             auth.start_session(result.user)
             # A member who chose the simple pages lands on them.
-            return redirect(auth.safe_next(form["next"], "simple.home" if result.user.simple_mode else "main.home"))
+            home = "simple.home" if result.user.simple_mode else "main.home"
+            return _remember_device(redirect(auth.safe_next(form["next"], home)), result.user)
         if result.wait_seconds:
             form.error("pin", wait_message(result.wait_seconds))
         else:
@@ -312,11 +370,12 @@ def save_pin():
     current = form.required("current_pin", _l("Enter your current PIN."))
     pin = form.new_pin()
     if form.ok:
-        result = accounts.change_own_pin(g.user, current, pin, _client_address())
+        result = accounts.change_own_pin(g.user, current, pin, _client_address(), device_tokens=_device_tokens())
         if result.changed:
             auth.start_session(g.user)
             flash(_("Your new PIN is saved. You were signed out on your other devices."))
-            return redirect(url_for("accounts.profile"))
+            # The new PIN forgot every known device; this one proved it knows the PIN.
+            return _remember_device(redirect(url_for("accounts.profile")), g.user)
         form.error("current_pin", wait_message(result.wait_seconds) if result.wait_seconds else WRONG_CURRENT_PIN)
     for field in ("current_pin", "pin", "pin_again"):
         form.data.pop(field, None)

@@ -35,6 +35,22 @@ MESSAGE_MAX = 300
 FRAGMENT_CACHE_SIZES = {"board-heading": 4096, "board-listing": 1024}
 # About how long a help takes, in minutes: what confirming it pays by default.
 ESTIMATES = (30, 60, 90, 120, 180, 240)
+# Why hours for a help were refused, besides a payer's floor.
+PAYMENT_REFUSALS = {
+    "filer": _l(
+        "The community pool pays for help to a neighbor you filed for only when the neighborhood's facilitator "
+        "or the center's staff confirm it. Confirm it as a gift, with no hours, or leave it to them."
+    ),
+    "acting": _l(
+        "Acting at the desk, you cannot give this member's hours. Confirm the help as a gift, with no hours, "
+        "or let the member confirm it, or a trusted helper they accepted."
+    ),
+    "no_account": _l("The neighbor who gave this help has no account to receive hours. Confirm it as a gift."),
+    "pool_limit": _l(
+        "The community pool has paid for enough help today on the posts filed by this person. "
+        "Confirm it tomorrow, or as a gift."
+    ),
+}
 
 
 def board_labels():
@@ -231,13 +247,19 @@ def show(post_id):
     is_author = access.is_post_author(g.user, g.roles, post)
     mine = board.response_of(post, g.user) if g.user is not None and not is_author else None
     coordinating = access.coordinates_post(g.user, g.roles, post)
+    responses = board.responses_to(post) if is_author or post.on_behalf_name else []
     return render_template(
         "board/show.html",
         post=post,
         matches=list(volunteers.match_volunteers(post, limit=5)) if coordinating else [],
         is_author=is_author,
         mine=mine,
-        responses=board.responses_to(post) if is_author else [],
+        responses=responses if is_author else [],
+        pool_confirms=[
+            response
+            for response in responses
+            if response.status in ("accepted", "done") and access.confirms_for_pool(g.user, g.roles, response)
+        ],
         can_see_place=access.may_see_post_place(g.user, g.roles, post),
         help_minutes_options=[(0, _("None: it was a gift"))] + [(m, duration(m)) for m in models.HELP_MINUTES],
         **board_labels(),
@@ -324,7 +346,7 @@ def done(response_id):
 @auth.signed_in_only
 def confirm(response_id):
     """Confirm the help and pay the helper the hours chosen (none: a gift)."""
-    response = response_or_404(response_id, access.was_helped)
+    response = response_or_404(response_id, access.may_confirm_help)
     actor = g.get("actor")
     if actor is not None and not access.may_confirm_as_actor(actor, g.actor_roles, response):
         abort(403)
@@ -340,7 +362,7 @@ def confirm(response_id):
     try:
         return change_response(
             response_id,
-            access.was_helped,
+            access.may_confirm_help,
             board.confirm_help,
             message,
             thank_you=thank_you,
@@ -348,7 +370,10 @@ def confirm(response_id):
             made_by=actor,
         )
     except timebank.TransferError as error:
-        flash(floor_message(error.account) + " " + _("Choose fewer hours, or none."))
+        if error.reason in PAYMENT_REFUSALS:
+            flash(PAYMENT_REFUSALS[error.reason])
+        else:
+            flash(floor_message(error.account) + " " + _("Choose fewer hours, or none."))
         return redirect(url_for("board.show", post_id=response.post_id))
 
 

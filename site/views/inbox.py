@@ -31,6 +31,7 @@ MESSAGES = dict(
             _l("A place opened for you in “%(title)s”: you are signed up."),
             _l("%(name)s cancelled “%(title)s”."),
             _l("%(name)s asked you to be their trusted helper."),
+            _l("%(name)s invited you to join an organization as one of its members."),
         ),
         strict=True,
     )
@@ -51,6 +52,8 @@ def entry(item):
         link, label = url_for("channel.announcement", item_id=item.announcement_id), _l("Read it")
     elif item.kind == "helper_asked":
         title, link, label = "", url_for("accounts.profile"), _l("Answer on my account page")
+    elif item.kind == "org_invited":
+        title, link, label = "", url_for("orgs.invitations"), _l("Answer the invitation")
     else:
         title, link, label = "", None, None
     name = item.actor.name if item.actor else _l("A neighbor")

@@ -35,6 +35,8 @@ ALLOWED = frozenset(
         "accounts.start_session",
         "accounts.sign_up",
         "accounts.create_account",
+        "accounts.confirm_sign_up",
+        "accounts.finish_sign_up",
         "accounts.end_session",
         "board.show",
         "centers.show",

@@ -14,6 +14,7 @@ from hamsayeh.domain import access, centers, organizations
 from hamsayeh.web import auth, programs
 from hamsayeh.web.catalog import catalog
 from hamsayeh.web.forms import Form, new_key
+from hamsayeh.web.templating import digits
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
 
@@ -215,31 +216,82 @@ def render_members(organization, form, status=200):
 @bp.post("/<int:org_id>/members")
 @auth.signed_in_only
 def add_member(org_id):
-    """A manager adds a member by phone number, or accepts or removes one of
-    the members (named by their account, not their number). What a member may
-    do follows from the membership alone: it gives no site-wide role."""
+    """A manager invites someone by phone number, or accepts or removes one of
+    the members listed (named by their account, not their number). An
+    invitation gets the same answer for any number, names nobody, and opens
+    nothing until the invited member accepts it. What a member may do follows
+    from the membership alone: it gives no site-wide role."""
     organization = managed_or_403(org_id)
     form = Form(request.form)
+    if form["member"]:
+        return answer_listed_member(organization, form)
+    if form["remove"]:
+        abort(400)  # a member is removed from the list, never by number
     if form["role"] not in models.OrganizationMember.ROLES:
         form.error("role", _l("Choose a role."))
-    if form["member"]:
-        user = organizations.member_account(organization, persian.whole_number(form["member"]) or 0) or abort(404)
-    else:
-        phone = form.phone()
-        user = models.User.by_phone(phone) if phone else None
-        if phone and user is None:
-            form.error("phone", _l("No member has this number. They sign up first, then you add them."))
+    phone = form.phone()
+    if form.ok:
+        try:
+            organizations.invite_member(organization, phone, form["role"], g.user)
+        except organizations.TooManyInvitations:
+            limit = digits(organizations.INVITATIONS_A_DAY)
+            form.error("phone", _l("You sent %(count)s invitations today. Try again tomorrow.", count=limit))
     if not form.ok:
         return render_members(organization, form, 422)
-    if form["remove"] == "1":
-        if user.id == g.user.id:
-            abort(400)
-        organizations.remove_membership(organization, user.id, g.user)
-        flash(_("%(name)s is no longer a member.", name=user.name))
-    else:
-        organizations.set_membership(organization, user, form["role"], g.user)
-        flash(_("%(name)s is a member as %(role)s.", name=user.name, role=MEMBER_ROLE_LABELS[form["role"]]))
+    flash(
+        _(
+            "If this number has an account, its holder is asked to join as %(role)s. "
+            "They are a member once they accept.",
+            role=MEMBER_ROLE_LABELS[form["role"]],
+        )
+    )
     return redirect(url_for("orgs.members", org_id=organization.id))
+
+
+def answer_listed_member(organization, form):
+    """Accept a volunteer's request (in the role they asked for), or remove a
+    member or a request. Role changes are an invitation again: the member
+    agrees to what their role opens."""
+    membership = organizations.listed_membership(organization, persian.whole_number(form["member"]) or 0)
+    if membership is None:
+        abort(404)
+    name = membership.user.name
+    if form["remove"] == "1":
+        if membership.user_id == g.user.id:
+            abort(400)
+        organizations.remove_membership(organization, membership.user_id, g.user)
+        flash(_("%(name)s is no longer a member.", name=name))
+    elif not membership.is_active:
+        organizations.accept_request(membership, g.user)
+        flash(_("%(name)s is a member as %(role)s.", name=name, role=MEMBER_ROLE_LABELS[membership.role]))
+    return redirect(url_for("orgs.members", org_id=organization.id))
+
+
+@bp.get("/invitations")
+@auth.signed_in_only
+def invitations():
+    """The signed-in member's invitations to organizations, to accept or decline."""
+    return render_template("orgs/invitations.html", invitations=list(organizations.invitations_of(g.user)), **labels())
+
+
+@bp.post("/invitations")
+@auth.signed_in_only
+def answer_invitation():
+    """Only the invited member answers their own invitation."""
+    form = Form(request.form)
+    invitation = organizations.invitation_for(g.user, persian.whole_number(form["org"]) or 0)
+    if invitation is None:
+        abort(404)
+    accept = form["accept"] == "1"
+    organizations.answer_invitation(invitation, accept)
+    name = invitation.organization.name
+    if accept:
+        flash(_("You are a member of %(name)s as %(role)s.", name=name, role=MEMBER_ROLE_LABELS[invitation.role]))
+    else:
+        flash(_("You declined the invitation of %(name)s.", name=name))
+    if form["next"] == "org":  # answered on the organization's page: back to it
+        return redirect(url_for("orgs.show", org_id=invitation.organization_id))
+    return redirect(url_for("orgs.invitations"))
 
 
 @bp.get("/new")

@@ -19,23 +19,29 @@ from hamsayeh.web import auth, limits, pdf
 from hamsayeh.web.catalog import catalog
 from hamsayeh.web.forms import Form, new_key
 from hamsayeh.web.labels import floor_message
-from hamsayeh.web.templating import duration
+from hamsayeh.web.templating import digits, duration
 
 bp = Blueprint("timebank", __name__, url_prefix="/time")
 
 PAGE_SIZE = 30
 REASON_MAX = models.TimeTransfer.reason.max_length
 MONTH_PATTERN = re.compile(r"(\d{4})-(\d{1,2})")
+STATEMENT_PARTS = 10_000
 
 # Keyed from the model's own list: a kind added there without words here fails at import.
 TRANSFER_KINDS = dict(zip(models.TimeTransfer.KINDS, (_l("Help"), _l("Sent by hand"), _l("Correction")), strict=True))
 # Where each refusal of the domain is told, and in which words.
 TRANSFER_ERRORS = {
     "self": ("phone", _l("You cannot send hours to your own account.")),
-    "recipient": ("phone", _l("No member has this number. Check it and try again.")),
+    "recipient": ("phone", _l("The hours could not be sent to this number. Check it and try again.")),
+    "busy": ("phone", _l("You sent hours many times in the last hour. Try again in an hour.")),
     "own": ("phone", _l("These hours are not yours: they cannot go to your own account.")),
     "amount": ("minutes", _l("Write a whole number of minutes, more than zero and at most %(most)s.")),
     "reversed": ("minutes", _l("A correction cannot itself be corrected. Make a new transfer instead.")),
+    "acting": (
+        "minutes",
+        _l("Acting at the desk, you cannot move this member's hours. Only a trusted helper they accepted can."),
+    ),
 }
 
 
@@ -153,22 +159,33 @@ def center_send():
 
 def send_hours(account, center):
     """Hours by hand to a member, from `account`: the member's own, or the
-    center's when `center` is given. The number is only checked for its form
-    here: whether anyone has it is the domain's to say, in one answer."""
+    center's when `center` is given. In two steps: the form, then a
+    confirmation that names the number only (never whose it is, so it is the
+    same page for any number), then the transfer. Whether anyone has the
+    number is the domain's to say, in one answer, after the confirmation."""
     form = Form(request.form)
     form.form_key()
+    if form["change"]:
+        return render_template("timebank/send.html", form=form, account=account, center=center)
     phone = form.phone()
     minutes = read_minutes(form)
     reason = read_reason(form, required=True)
     if form.ok:
         try:
-            made = timebank.send_hours(
+            if form["confirmed"] != "1":
+                timebank.check_send(account, phone, minutes, g.user, actor=g.actor)
+                return render_template(
+                    "timebank/send_confirm.html", form=form, phone=phone, minutes=minutes, center=center
+                )
+            timebank.send_hours(
                 account, phone, minutes, g.user, actor=g.actor, reason=reason, form_key=form["form_key"]
             )
         except timebank.TransferError as error:
             form.error(*refusal(error))
         else:
-            flash(_("%(amount)s sent to %(name)s.", amount=duration(made.minutes), name=made.target.owner_name))
+            flash(
+                _("%(amount)s sent to the member with number %(phone)s.", amount=duration(minutes), phone=digits(phone))
+            )
             return redirect(url_for("timebank.center_accounts" if center else "timebank.index"))
     account = timebank.current_account(account)
     return render_template("timebank/send.html", form=form, account=account, center=center), 422
@@ -205,14 +222,22 @@ def give():
 
 
 def requested_month():
-    """The Jalali (year, month) the address asks for; this month when none."""
+    """The Jalali (year, month) the address asks for; this month when none;
+    404 for anything else, a year outside the ledger's range too."""
     text = persian.to_latin_digits(request.args.get("month", ""))
     if not text:
         return timebank.jalali_month()
     match = MONTH_PATTERN.fullmatch(text)
-    if match is None or not 1 <= int(match[2]) <= 12:
+    if match is None or int(match[1]) not in timebank.STATEMENT_YEARS or not 1 <= int(match[2]) <= 12:
         abort(404)
     return int(match[1]), int(match[2])
+
+
+def requested_part():
+    """The part of a month's statement the address asks for (the first when
+    none); 404 for anything but a whole number from 1 to STATEMENT_PARTS."""
+    part = persian.whole_number(request.args.get("part", "1"), STATEMENT_PARTS)
+    return part if part else abort(404)
 
 
 @bp.get("/statement.pdf")
@@ -223,8 +248,10 @@ def statement():
     balance after each line; a busy month is printed in parts."""
     account = my_account()
     year, month = requested_month()
-    part = persian.whole_number(request.args.get("part", "1"), 10000) or 1
+    part = requested_part()
     opening, rows, more = timebank.month_statement(account, year, month, part)
+    if part > 1 and not rows:  # past the month's last part: nothing to print
+        abort(404)
     return pdf.response(
         "pdf/statement.html",
         f"statement-{year}-{month:02d}{f'-{part}' if part > 1 else ''}.pdf",

@@ -134,4 +134,7 @@ def test_center_staff_send_the_centers_hours(site, people, places):
     site.fill("minutes", "۶۰")
     site.fill("reason", "سپاس برای برنامهٔ کتاب‌خوانی")
     site.submit("/time/center/send")
+    with site.page.expect_navigation():  # the confirmation, by number only
+        site.page.click("button[name=confirmed]")
+    site.check()
     assert timebank.member_account(people["volunteer"]).balance == 60

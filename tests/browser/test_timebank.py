@@ -38,6 +38,11 @@ def test_hours_of_a_finished_help_then_sent_by_hand_and_given_to_the_pool(reques
     assert site.page.input_value("#f-reason") == "سپاس دوباره"
     site.fill("minutes", "۳۰")
     site.submit("/time/send")
+    # The confirmation shows the number, never whose it is.
+    assert "۰۹۱۲۰۰۰۰۰۰۲" in site.text() and helper.name not in site.text()
+    with site.page.expect_navigation():
+        site.page.click("button[name=confirmed]")
+    site.check()
     assert "−۲ ساعت" in site.text()
 
     site.follow("/time/give")
