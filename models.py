@@ -355,16 +355,19 @@ THROTTLE_WINDOW = {
 
 
 class KnownDevice(BaseModel):
-    """A browser where this account signed in with its PIN before: a long-lived
-    cookie there holds a random token, this table only its hash. A number under
-    attack makes everyone wait except its owner's known devices (ASVS V6.3.1).
+    """Where this account signed in with its PIN before: a browser, whose
+    long-lived cookie holds a random token, or a network address (an IPv4
+    address or an IPv6 /64); this table keeps only a hash of either. A number
+    under attack makes everyone wait except its owner there (ASVS V6.3.1).
     A PIN change or reset forgets them all."""
 
+    KINDS = ("device", "address")
     LIFETIME = datetime.timedelta(days=180)
-    # Kept per account; signing in on one more forgets the least recently used.
+    # Kept per account and kind; one more forgets the least recently used.
     PER_USER = 10
 
     user = ForeignKeyField(User, backref="known_devices", on_delete="CASCADE")
+    kind = CharField(max_length=10, default="device", constraints=[one_of("kind", KINDS)])
     token_hash = CharField(max_length=64, unique=True)
     created_at = DateTimeField(default=utcnow)
     last_used_at = DateTimeField(default=utcnow)

@@ -1,5 +1,5 @@
-"""Known devices: a browser where an account signed in before skips the delay
-of a number under attack. Sign-up codes indexed by time alone, for the
+"""Known devices and addresses: a browser where an account signed in before,
+or the address it signed in from, skips the delay of a number under attack. Sign-up codes indexed by time alone, for the
 site-wide budget and for purging old rows."""
 
 from peewee import *
@@ -13,6 +13,7 @@ def up(migrator, db):
 
     class KnownDevice(Model):
         user = ForeignKeyField(User, on_delete='CASCADE')
+        kind = CharField(max_length=10, default='device', constraints=[Check("kind IN ('device', 'address')")])
         token_hash = CharField(max_length=64, unique=True)
         created_at = DateTimeField()
         last_used_at = DateTimeField()

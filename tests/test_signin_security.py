@@ -78,6 +78,35 @@ def test_owner_signs_in_at_the_first_try_after_500_wrong_pins_from_10_addresses(
     assert accounts.sign_in(owner.phone, PIN, "10.0.0.3", now=now, device_tokens=[phone_of_owner]).user == owner
 
 
+def test_the_owner_at_their_own_address_gets_in_at_the_first_try_without_the_cookie(people):
+    """Issue 14's words: after 500 wrong PINs from 10 addresses the owner signs
+    in at the first try from their own address, where the account signed in
+    before, even in a browser that holds no known-device cookie."""
+    owner = people["resident"]
+    now = models.utcnow()
+    assert accounts.sign_in(owner.phone, PIN, "172.16.5.9", now=now).user == owner  # home, last month
+    assert accounts.sign_in(owner.phone, PIN, "2001:db8:7:7::1", now=now).user == owner  # the phone's network
+    now += datetime.timedelta(days=30)
+    for attempt in range(500):
+        accounts.sign_in(owner.phone, f"{1000 + attempt}", f"10.0.0.{attempt % 10}", now=now)
+        now += datetime.timedelta(seconds=1)
+    assert audit_count("signin.failed") <= 20
+    assert accounts.seconds_to_wait(owner.phone, "192.168.1.20", now) > 60  # anywhere else waits
+    assert accounts.sign_in(owner.phone, PIN, "172.16.5.9", now=now).user == owner
+    # On IPv6 the phone's own address is its whole /64: the next address there is still its own.
+    assert accounts.sign_in(owner.phone, PIN, "2001:db8:7:7:abcd::42", now=now).user == owner
+
+
+def test_a_forged_cookie_cannot_pass_for_an_address(people):
+    """The address rows share the table with devices: a cookie holding the text
+    an address row is hashed from is still no known device."""
+    owner = people["resident"]
+    now = models.utcnow()
+    accounts.sign_in(owner.phone, PIN, "172.16.5.9", now=now)
+    forged = [f"address:{owner.phone}:172.16.5.9"]
+    assert accounts.known_device(owner.phone, forged, now) is None
+
+
 def test_the_owner_gets_in_over_http_while_others_attack_the_number(app, people):
     owner = people["resident"]
     # The owner signed in on this browser before: it is a known device.
@@ -382,12 +411,14 @@ def test_the_known_device_cookie_is_signed_httponly_lax_and_secure_over_https(ap
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/account" in cookie
     assert "Max-Age=15552000" in cookie and "Secure" not in cookie
     # The table keeps a hash of the token, never the token.
-    row = models.KnownDevice.get()
+    devices = models.KnownDevice.select().where(models.KnownDevice.kind == "device")
+    row = devices.get()
     assert row.user_id == owner.id and row.token_hash not in cookie
     token = accounts.remember_device(owner, [])  # another device's
-    assert models.KnownDevice.get(models.KnownDevice.token_hash != row.token_hash).token_hash != token
-    # A cookie made up without the site's key holds no known device.
+    assert devices.where(models.KnownDevice.token_hash != row.token_hash).get().token_hash != token
+    # A cookie made up without the site's key holds no known device (from an address not the owner's).
     forged = app.test_client()
+    forged.environ_base["REMOTE_ADDR"] = "10.99.0.1"
     forged.set_cookie("hamsayeh_device", f'["{token}"]', path="/account")
     now = models.utcnow()
     for attempt in range(12):
@@ -420,12 +451,14 @@ def test_a_typo_on_the_owners_own_device_never_makes_them_wait_for_the_number(ap
     now = models.utcnow()
     for attempt in range(50):
         accounts.sign_in(owner.phone, f"{6000 + attempt}", f"10.15.0.{attempt % 10}", now=now)
-    # Another browser at home waits for the number ...
+    # A browser elsewhere waits for the number ...
     other = app.test_client()
     right = {"phone": owner.phone, "pin": PIN}
-    assert submit(other, "/account/sign-in", "/account/sign-in", right, **home).status_code == 422
-    # ... the owner's own browser does not: the typo made their own device no suspect.
+    assert submit(other, "/account/sign-in", "/account/sign-in", right, **at("192.168.99.4")).status_code == 422
+    # ... the owner's own browser does not: the typo made their own device no suspect ...
     assert submit(mine, "/account/sign-in", "/account/sign-in", right, **home).status_code == 302
+    # ... and home, where the account signed in before, is the owner's own address for any browser.
+    assert submit(other, "/account/sign-in", "/account/sign-in", right, **home).status_code == 302
 
 
 def test_a_known_device_is_slowed_by_its_own_failures_only(people):
@@ -465,7 +498,12 @@ def test_a_pin_change_or_reset_forgets_the_known_devices(app, people):
     data = {"current_pin": PIN, "pin": "3690", "pin_again": "3690"}
     response = submit(browser, "/account/pin", "/account/pin", data)
     assert response.status_code == 302
-    assert models.KnownDevice.select().where(models.KnownDevice.user == owner.id).count() == 1
+    assert (
+        models.KnownDevice.select()
+        .where(models.KnownDevice.user == owner.id, models.KnownDevice.kind == "device")
+        .count()
+        == 1
+    )
     assert any(h.startswith("hamsayeh_device=") for h in response.headers.getlist("Set-Cookie"))
     # Devices unused for 180 days are forgotten.
     later = models.utcnow() + models.KnownDevice.LIFETIME + datetime.timedelta(days=1)
@@ -481,6 +519,7 @@ def test_no_device_is_remembered_at_a_kiosk(app, client, people, places):
     assert submit(client, page, page, {"name": "پایانهٔ ورودی"}).status_code == 302
     response = sign_in(client, people["resident"].phone)
     assert not any(h.startswith("hamsayeh_device=") for h in response.headers.getlist("Set-Cookie"))
+    # Nor is the kiosk's address made anyone's own.
     assert models.KnownDevice.select().where(models.KnownDevice.user == people["resident"].id).count() == 0
 
 

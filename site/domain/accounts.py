@@ -330,7 +330,8 @@ def _throttle_plan(phone, address, device, now):
     their phone whoever attacks the number, from wherever. Any other device
     waits for its address, and for the number's delay once it has failed on
     the number here, or once the number has failed NUMBER_UNDER_ATTACK times
-    from anywhere: a fresh address buys no fresh guess."""
+    from anywhere: a fresh address buys no fresh guess. The owner's own
+    address, where the account signed in before, is spared that last rule."""
     keys = _throttle_keys(phone, address)
     if device is not None:
         own = _throttle_key("device", device.token_hash)
@@ -338,7 +339,13 @@ def _throttle_plan(phone, address, device, now):
     rows = {row.key: row for row in LoginThrottle.select().where(LoginThrottle.key.in_([keys["pair"], keys["phone"]]))}
     number = rows.get(keys["phone"])
     failed_here = _recent(rows.get(keys["pair"]), "pair", now)
-    under_attack = _recent(number, "phone", now) and number.failures >= NUMBER_UNDER_ATTACK
+    # The owner's own address (where the account signed in before) is spared
+    # the attack on the number, until a PIN fails from it too.
+    under_attack = (
+        _recent(number, "phone", now)
+        and number.failures >= NUMBER_UNDER_ATTACK
+        and not known_address(phone, address, now)
+    )
     applicable = [keys["ip"], keys["phone"]] if failed_here or under_attack else [keys["ip"]]
     return applicable, keys
 
@@ -371,12 +378,50 @@ def known_device(phone, tokens, now=None):
         KnownDevice.select()
         .join(User)
         .where(
+            KnownDevice.kind == "device",
             KnownDevice.token_hash.in_(hashes),
             User.phone == phone,
             KnownDevice.last_used_at > now - KnownDevice.LIFETIME,
         )
         .first()
     )
+
+
+def _address_hash(phone, address):
+    # By the number, not the account: the look-up costs the same for a number with no account.
+    return _hash(f"address:{phone}:{address_group(address)}")
+
+
+def known_address(phone, address, now=None):
+    """Whether the account that `phone` names signed in from this address (its IPv4
+    address or IPv6 /64) in the last 180 days: the owner's own address."""
+    now = now or utcnow()
+    return (
+        KnownDevice.select()
+        .where(
+            KnownDevice.kind == "address",
+            KnownDevice.token_hash == _address_hash(phone, address),
+            KnownDevice.last_used_at > now - KnownDevice.LIFETIME,
+        )
+        .exists()
+    )
+
+
+def _remember_address(user, address, now):
+    """Inside the sign-in's transaction: this address is one of the account's own."""
+    token_hash = _address_hash(user.phone, address)
+    updated = KnownDevice.update(last_used_at=now).where(KnownDevice.token_hash == token_hash).execute()
+    if not updated:
+        KnownDevice.create(user=user, kind="address", token_hash=token_hash, created_at=now, last_used_at=now)
+        _keep_latest(user, "address")
+
+
+def _keep_latest(user, kind):
+    mine = KnownDevice.select(KnownDevice.id).where(KnownDevice.user == user.id, KnownDevice.kind == kind)
+    kept = [row.id for row in mine.order_by(KnownDevice.last_used_at.desc()).limit(KnownDevice.PER_USER)]
+    KnownDevice.delete().where(
+        KnownDevice.user == user.id, KnownDevice.kind == kind, KnownDevice.id.not_in(kept)
+    ).execute()
 
 
 def remember_device(user, tokens=(), now=None):
@@ -390,10 +435,8 @@ def remember_device(user, tokens=(), now=None):
             KnownDevice.update(last_used_at=now).where(KnownDevice.id == found.id).execute()
             return next(token for token in tokens if isinstance(token, str) and _hash(token) == found.token_hash)
         token = secrets.token_urlsafe(24)
-        KnownDevice.create(user=user, token_hash=_hash(token), created_at=now, last_used_at=now)
-        mine = KnownDevice.select(KnownDevice.id).where(KnownDevice.user == user.id)
-        kept = [row.id for row in mine.order_by(KnownDevice.last_used_at.desc()).limit(KnownDevice.PER_USER)]
-        KnownDevice.delete().where(KnownDevice.user == user.id, KnownDevice.id.not_in(kept)).execute()
+        KnownDevice.create(user=user, kind="device", token_hash=_hash(token), created_at=now, last_used_at=now)
+        _keep_latest(user, "device")
     return token
 
 
@@ -489,17 +532,20 @@ def _check_pin(phone, pin, address, now, user, device_tokens=()):
     return right, 0
 
 
-def sign_in(phone, pin, address, now=None, device_tokens=()):
+def sign_in(phone, pin, address, now=None, device_tokens=(), shared=False):
     """The user, or None with how many seconds this number must wait at this address.
 
     Wrong number and wrong PIN fail alike, in the same time, so the answer
     never tells whether a number has an account. `device_tokens` are the
-    known-device tokens the browser holds (see `remember_device`)."""
+    known-device tokens the browser holds (see `remember_device`). A `shared`
+    terminal (a center's kiosk) is everyone's: its address becomes no one's own."""
     now = now or utcnow()
     user = User.by_phone(phone)
     right, wait = _check_pin(phone, pin, address, now, user, device_tokens)
     with write_transaction():
         if right:
+            if not shared:
+                _remember_address(user, address, now)
             audit.record_audit("signin.ok", actor=user, subject=f"user:{user.id}")
             return SignIn(user, 0)
         audit.record_audit("signin.refused_locked" if wait else "signin.failed", subject=_phone_subject(phone))

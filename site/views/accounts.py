@@ -184,7 +184,9 @@ def start_session():
     phone = form.phone()
     pin = form.required("pin", _l("Enter your PIN."))
     if form.ok:
-        result = accounts.sign_in(phone, pin, _client_address(), device_tokens=_device_tokens())
+        result = accounts.sign_in(
+            phone, pin, _client_address(), device_tokens=_device_tokens(), shared=g.get("kiosk") is not None
+        )
         if result.user is not None:
             auth.start_session(result.user)
             # A member who chose the simple pages lands on them.
