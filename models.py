@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import json
 import os
-from collections import namedtuple
 from urllib.parse import urlparse
 
 from argon2 import PasswordHasher
@@ -331,29 +330,6 @@ class LoginThrottle(BaseModel):
     locked_until = DateTimeField(null=True)
 
 
-# (failures, seconds of delay once that many have failed), strictest last;
-# every failure after the last step doubles the delay, up to THROTTLE_CAP.
-THROTTLE_STEPS = {
-    "phone": ((3, 30), (5, 15 * 60)),
-    # A center's kiosk or a family shares one address: allow far more.
-    "ip": ((20, 60), (40, 15 * 60)),
-    # Only marks an address that has failed on a number; it delays nothing itself.
-    "pair": (),
-    # A known device (see KnownDevice) skips the number's delay; its own failures slow it.
-    "device": ((5, 30), (8, 15 * 60)),
-}
-THROTTLE_CAP = datetime.timedelta(hours=4)
-# How long after its last failure a key is forgotten; a delay never outlasts
-# it. A number's failures are kept a day, so a patient attack earns no fresh
-# start; a shared address's an hour, so a busy kiosk is not slowed all day.
-THROTTLE_WINDOW = {
-    "phone": datetime.timedelta(days=1),
-    "pair": datetime.timedelta(days=1),
-    "ip": datetime.timedelta(hours=1),
-    "device": datetime.timedelta(days=1),
-}
-
-
 class KnownDevice(BaseModel):
     """Where this account signed in with its PIN before: a browser, whose
     long-lived cookie holds a random token, or a network address (an IPv4
@@ -371,9 +347,6 @@ class KnownDevice(BaseModel):
     token_hash = CharField(max_length=64, unique=True)
     created_at = DateTimeField(default=utcnow)
     last_used_at = DateTimeField(default=utcnow)
-
-
-SignIn = namedtuple("SignIn", "user wait_seconds")
 
 
 # --- Sessions kept on the server (ASVS V7.4.1) -----------------------------------
@@ -1037,21 +1010,6 @@ class IdeaEvent(BaseModel):
     at = DateTimeField(default=utcnow)
 
 
-# Who may move an idea, from which states, to which: "facilitator" is a
-# facilitator of the idea's neighborhood, "hq" headquarters (administrators).
-IDEA_MOVES = {
-    "ask": ("facilitator", ("proposed",), "needs_detail"),
-    "forward": ("facilitator", ("proposed",), "forwarded"),
-    "decline": ("facilitator", ("proposed", "needs_detail"), "declined"),
-    "merge": ("facilitator", ("proposed", "needs_detail"), "merged"),
-    "resubmit": ("author", ("needs_detail",), "proposed"),
-    "accept": ("hq", ("forwarded",), "planned"),
-    "refuse": ("hq", ("forwarded",), "declined"),
-    "start": ("hq", ("planned",), "in_progress"),
-    "finish": ("hq", ("in_progress",), "done"),
-}
-
-
 class Announcement(BaseModel):
     """Headquarters or a facilitator speaks to an area (no area: everyone), or
     a facilitator raises a neighborhood's problem to headquarters."""
@@ -1087,8 +1045,6 @@ class AnnouncementReply(BaseModel):
 
 
 # --- Headquarters' view: counts of an area, never people ---------------------------
-
-IDEA_AGES = (30, 90)  # days: under a month, one to three months, older
 
 
 # --- Organizations and the county's shared registry (Samoon) -------------------------
@@ -1195,10 +1151,6 @@ class Capacity(BaseModel):
         indexes = ((("organization", "category", "area"), True),)
 
 
-# Capacity per month, whatever period it was given in.
-PER_MONTH = {"week": 52 / 12, "month": 1, "year": 1 / 12}
-
-
 class Setting(BaseModel):
     """A named value the application keeps in its database (for example the
     fingerprint of the registry key, to notice a lost or changed key)."""
@@ -1267,20 +1219,9 @@ class Service(BaseModel):
         indexes = ((("beneficiary", "given_on"), False), (("organization", "given_on"), False))
 
 
-KEY_CHECK = b"hamsayeh registry key check"
-
-
 def identifier_hash(key, id_kind, number):
     """The keyed hash that matches a person across organizations."""
     return hmac.new(key.encode(), f"{id_kind}:{number}".encode(), hashlib.sha256).hexdigest()
-
-
-InquiryResult = namedtuple("InquiryResult", "person categories organizations shared own")
-# What counts against a staff member's hourly limit: each shows what the assembly gave someone.
-LOOK_UPS = ("registry.inquiry", "registry.recorded")
-
-
-PARALLEL_DAYS = 30  # a service covers about a month: two of a kind closer than this overlap
 
 
 # --- Mosbat-e Zendegi centers: programs and sign-ups ---------------------------------

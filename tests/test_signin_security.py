@@ -139,7 +139,7 @@ def test_delays_grow_by_doubling_up_to_a_cap(people):
     assert delays[:2] == [0, 0] and 0 < delays[2] <= 31
     assert delays == sorted(delays)
     assert delays[5] > delays[4] * 1.9
-    assert delays[-1] <= models.THROTTLE_CAP.total_seconds() + 1 and delays[-1] == delays[-2]
+    assert delays[-1] <= accounts.THROTTLE_CAP.total_seconds() + 1 and delays[-1] == delays[-2]
 
 
 def test_known_and_unknown_numbers_cost_the_same_one_hash_check(people, monkeypatch):

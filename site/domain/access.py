@@ -8,7 +8,7 @@ writes, and nothing knows of Flask.
 """
 
 from hamsayeh.domain import callbacks, facilitators, network, organizations, registry, timebank, volunteers
-from models import IDEA_MOVES, STAFF_ROLES, OrganizationMember, TrustedHelper
+from models import STAFF_ROLES, OrganizationMember, TrustedHelper
 
 # --- Site-wide roles ------------------------------------------------------------
 
@@ -338,7 +338,7 @@ def idea_moves(user, roles, idea):
     parts = idea_roles(user, roles, idea)
     return [
         action
-        for action, (who, from_statuses, _to) in IDEA_MOVES.items()
+        for action, (who, from_statuses, _to) in network.IDEA_MOVES.items()
         if who in parts and idea.status in from_statuses
     ]
 

@@ -12,13 +12,9 @@ from peewee import SqliteDatabase
 import models
 from hamsayeh.domain import acting, audit, sessions, sms
 from models import (
-    THROTTLE_CAP,
-    THROTTLE_STEPS,
-    THROTTLE_WINDOW,
     KnownDevice,
     LoginThrottle,
     OneTimeCode,
-    SignIn,
     User,
     UserRole,
     hash_pin,
@@ -26,6 +22,33 @@ from models import (
     verify_pin,
     write_transaction,
 )
+
+# (failures, seconds of delay once that many have failed), strictest last;
+# every failure after the last step doubles the delay, up to THROTTLE_CAP.
+THROTTLE_STEPS = {
+    "phone": ((3, 30), (5, 15 * 60)),
+    # A center's kiosk or a family shares one address: allow far more.
+    "ip": ((20, 60), (40, 15 * 60)),
+    # Only marks an address that has failed on a number; it delays nothing itself.
+    "pair": (),
+    # A known device (see KnownDevice) skips the number's delay; its own failures slow it.
+    "device": ((5, 30), (8, 15 * 60)),
+}
+
+THROTTLE_CAP = datetime.timedelta(hours=4)
+
+# How long after its last failure a key is forgotten; a delay never outlasts
+# it. A number's failures are kept a day, so a patient attack earns no fresh
+# start; a shared address's an hour, so a busy kiosk is not slowed all day.
+THROTTLE_WINDOW = {
+    "phone": datetime.timedelta(days=1),
+    "pair": datetime.timedelta(days=1),
+    "ip": datetime.timedelta(hours=1),
+    "device": datetime.timedelta(days=1),
+}
+
+SignIn = namedtuple("SignIn", "user wait_seconds")
+
 
 # A PIN change answers like a sign-in: changed, or how long to wait first.
 PinChange = namedtuple("PinChange", "changed wait_seconds")

@@ -6,8 +6,6 @@ from peewee import JOIN, SQL, Case, fn
 
 from hamsayeh.domain import audit, board, facilitators, inbox
 from models import (
-    IDEA_AGES,
-    IDEA_MOVES,
     ActivityType,
     Announcement,
     AnnouncementReply,
@@ -30,6 +28,22 @@ from models import (
     utcnow,
     write_transaction,
 )
+
+# Who may move an idea, from which states, to which: "facilitator" is a
+# facilitator of the idea's neighborhood, "hq" headquarters (administrators).
+IDEA_MOVES = {
+    "ask": ("facilitator", ("proposed",), "needs_detail"),
+    "forward": ("facilitator", ("proposed",), "forwarded"),
+    "decline": ("facilitator", ("proposed", "needs_detail"), "declined"),
+    "merge": ("facilitator", ("proposed", "needs_detail"), "merged"),
+    "resubmit": ("author", ("needs_detail",), "proposed"),
+    "accept": ("hq", ("forwarded",), "planned"),
+    "refuse": ("hq", ("forwarded",), "declined"),
+    "start": ("hq", ("planned",), "in_progress"),
+    "finish": ("hq", ("in_progress",), "done"),
+}
+
+IDEA_AGES = (30, 90)  # days: under a month, one to three months, older
 
 
 def record_story(author, form_key, activities, **fields):

@@ -17,7 +17,6 @@ from peewee import IntegrityError
 
 from hamsayeh.domain import audit, inbox
 from models import (
-    PER_MONTH,
     Area,
     Assembly,
     AssemblyPost,
@@ -31,6 +30,10 @@ from models import (
     utcnow,
     write_transaction,
 )
+
+# Capacity per month, whatever period it was given in.
+PER_MONTH = {"week": 52 / 12, "month": 1, "year": 1 / 12}
+
 
 # Each invitation may put a line in someone's inbox: a manager sends at most this many a day.
 INVITATIONS_A_DAY = 20

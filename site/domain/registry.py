@@ -4,20 +4,17 @@ import datetime
 import hashlib
 import hmac
 import itertools
+from collections import namedtuple
 
 from peewee import JOIN, SQL, IntegrityError, fn
 
 from hamsayeh.domain import audit
 from models import (
-    KEY_CHECK,
-    LOOK_UPS,
-    PARALLEL_DAYS,
     Area,
     AuditEntry,
     Beneficiary,
     BeneficiaryRecord,
     HelpPost,
-    InquiryResult,
     Organization,
     OrganizationMember,
     Service,
@@ -27,6 +24,15 @@ from models import (
     utcnow,
     write_transaction,
 )
+
+KEY_CHECK = b"hamsayeh registry key check"
+
+InquiryResult = namedtuple("InquiryResult", "person categories organizations shared own")
+
+# What counts against a staff member's hourly limit: each shows what the assembly gave someone.
+LOOK_UPS = ("registry.inquiry", "registry.recorded")
+
+PARALLEL_DAYS = 30  # a service covers about a month: two of a kind closer than this overlap
 
 
 def registry_organizations(user):

@@ -149,7 +149,7 @@ def move(idea_id):
     form = Form(request.form)
     action = form["action"]
     if action not in access.idea_moves(g.user, g.roles, idea):
-        if action in models.IDEA_MOVES and idea.status not in models.IDEA_MOVES[action][1]:
+        if action in network.IDEA_MOVES and idea.status not in network.IDEA_MOVES[action][1]:
             flash(_("Someone has already moved this idea on. Here is where it stands."))
             return redirect(url_for("ideas.show", idea_id=idea.id))
         abort(403)
