@@ -15,20 +15,16 @@ Prints a Markdown table and writes it to bench/out/expensive.md.
 
 import datetime
 import io
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
+
+from demo_site import ROOT, demo_database
 
 import models
 from hamsayeh.domain import timebank
 from hamsayeh.web import imports
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 REPEAT = 3
 BUDGET = 2.0  # seconds a request may hold a worker
 STEP = 15  # minutes in each transfer of the attack
@@ -89,18 +85,7 @@ def signed_in(app, phone):
 
 
 def main():
-    folder = Path(tempfile.mkdtemp(prefix="hamsayeh-bench-expensive-"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
-        "HAMSAYEH_QUEUE_FILE": str(folder / "queue.sqlite3"),
-        "HAMSAYEH_REGISTRY_KEY": "bench-only",
-        "SECRET_KEY": "bench-only",
-        "FLASK_APP": "app",
-    }
-    os.environ.update(env)
-    for command in (["migrate"], ["seed-demo"]):
-        subprocess.run([BIN / "flask", *command], cwd=ROOT, env=env, check=True, capture_output=True)
+    demo_database("expensive")
     from app import create_app
     from hamsayeh.domain import accounts
 
