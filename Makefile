@@ -81,3 +81,4 @@ pytest-postgres:
 bench: install-test
 	$(BIN)/python bench/first_render.py
 	$(BIN)/python bench/notices.py
+	$(BIN)/python bench/expensive.py
