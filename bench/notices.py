@@ -23,9 +23,11 @@ import sys
 import time
 from pathlib import Path
 
-from demo_site import BIN, ROOT, demo_database
-
 from hamsayeh.domain import centers
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
 
 CARDS, REPEAT = 200, 20
 
@@ -38,6 +40,8 @@ def peak_memory_mb(pid):
 
 
 def main():
+    from demo_site import demo_database  # beside this script; imported only when it runs
+
     demo_database("notices")
     sys.path.insert(0, str(ROOT))
     import models
