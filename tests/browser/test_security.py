@@ -59,3 +59,16 @@ def test_an_invited_neighbor_accepts_on_the_invitations_page(site_without_js, pe
     site.submit("/orgs/invitations")
     membership = models.OrganizationMember.get(models.OrganizationMember.user == neighbor.id)
     assert membership.is_active and membership.role == "staff"
+
+
+def test_the_eleventh_printout_is_a_persian_page_that_says_to_wait(app, site_without_js, people, monkeypatch):
+    monkeypatch.setitem(app.config, "RATE_LIMITS", True)
+    app.extensions.pop("rate_limits", None)  # counts of earlier tests in this process
+    site = site_without_js
+    site.sign_in(people["resident"].phone)
+    for _ in range(10):
+        assert site.page.request.get("/time/statement.pdf").status == 200
+    response = site.visit("/time/statement.pdf")
+    assert response.status == 429 and response.headers["retry-after"] == "600"
+    assert "ده دقیقه" in site.text()
+    app.extensions.pop("rate_limits", None)
