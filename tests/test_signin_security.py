@@ -4,13 +4,14 @@ account or whose it is; the PIN change guesses no faster than sign-in; and a
 helper acts only once they have accepted."""
 
 import datetime
+import hashlib
 import re
 import threading
 import time
 
 import models
 from hamsayeh import persian
-from hamsayeh.domain import access, accounts, acting
+from hamsayeh.domain import access, accounts, acting, audit
 from tests.conftest import PIN, sign_in, submit
 from tests.factories import person, sent_code, sign_up
 from tests.pages import check_page
@@ -653,3 +654,13 @@ def test_old_codes_are_deleted_when_new_ones_are_asked_for(db):
     assert models.OneTimeCode.select().count() == 2
     ask_code("09125551002", "10.20.0.3", now)
     assert sorted(row.phone for row in models.OneTimeCode.select()) == ["09125551001", "09125551002"]
+
+
+def test_the_log_names_a_number_by_a_keyed_hash_only(people):
+    """ASVS V16.2.5: a failed sign-in is logged without the number, and an
+    unkeyed hash (which the few billion mobile numbers would undo) is not used."""
+    accounts.sign_in("09129998877", "1357", "10.1.2.3")
+    entry = models.AuditEntry.get(models.AuditEntry.action == "signin.failed")
+    assert "09129998877" not in entry.subject + entry.detail
+    assert entry.subject == audit.phone_subject("09129998877")
+    assert entry.subject != "phone:" + hashlib.sha256(b"phone:09129998877").hexdigest()[:12]

@@ -96,11 +96,6 @@ def _create_account(phone, name, pin_hash, roles, neighborhood):
     return user
 
 
-def _phone_subject(phone):
-    """How the audit log names a number that may have no account: by a hash."""
-    return f"phone:{_throttle_key('phone', phone)[:12]}"
-
-
 def _wait_for_limit(codes, limit, period, now):
     """Seconds until the `limit`-th newest of `codes` leaves `period`; 0 while
     fewer than `limit` fall in it."""
@@ -143,7 +138,7 @@ def request_sign_up(phone, name, pin, neighborhood, address, code_text, exists_t
         OneTimeCode.delete().where(OneTimeCode.created_at < now - OneTimeCode.LIFETIME - CODES_KEPT).execute()
         wait = _sign_up_wait(phone, address_key, now)
         if wait:
-            audit.record_audit("account.sign_up_refused", subject=_phone_subject(phone))
+            audit.record_audit("account.sign_up_refused", subject=audit.phone_subject(phone))
             return SignUpRequest(None, wait)
         taken = User.by_phone(phone) is not None
         OneTimeCode.create(
@@ -160,7 +155,7 @@ def request_sign_up(phone, name, pin, neighborhood, address, code_text, exists_t
             expires_at=now + OneTimeCode.LIFETIME,
         )
         sms.queue_sms(phone, exists_text if taken else code_text(code))
-        audit.record_audit("account.sign_up_asked", subject=_phone_subject(phone))
+        audit.record_audit("account.sign_up_asked", subject=audit.phone_subject(phone))
     return SignUpRequest(request_id, 0)
 
 
@@ -196,7 +191,7 @@ def confirm_sign_up(request_id, code, now=None):
         return SignUpResult(None, "expired")
     if not verify_pin(found.code_hash, code):
         with write_transaction():
-            audit.record_audit("account.sign_up_code_wrong", subject=_phone_subject(found.phone))
+            audit.record_audit("account.sign_up_code_wrong", subject=audit.phone_subject(found.phone))
         return SignUpResult(None, "wrong")
     with write_transaction():
         found = OneTimeCode.get_by_id(found.id)
@@ -571,7 +566,7 @@ def sign_in(phone, pin, address, now=None, device_tokens=(), shared=False):
                 _remember_address(user, address, now)
             audit.record_audit("signin.ok", actor=user, subject=f"user:{user.id}")
             return SignIn(user, 0)
-        audit.record_audit("signin.refused_locked" if wait else "signin.failed", subject=_phone_subject(phone))
+        audit.record_audit("signin.refused_locked" if wait else "signin.failed", subject=audit.phone_subject(phone))
     return SignIn(None, wait)
 
 

@@ -1,7 +1,6 @@
 """Acting for someone: trusted helpers, asked and accepted, and who acts for whom."""
 
 import datetime
-import hashlib
 
 from hamsayeh.domain import audit, inbox
 from models import AuditEntry, TrustedHelper, User, utcnow, write_transaction
@@ -36,8 +35,7 @@ def ask_helper(person, phone, now=None):
         TrustedHelper.create(person=person, helper=helper, phone=phone, created_at=now)
         if helper is not None:
             inbox.notify(helper.id, "helper_asked", actor=person)
-        subject = hashlib.sha256(f"phone:{phone}".encode()).hexdigest()[:12]
-        audit.record_audit("acting.helper_asked", actor=person, subject=f"phone:{subject}")
+        audit.record_audit("acting.helper_asked", actor=person, subject=audit.phone_subject(phone))
 
 
 def add_trusted_helper(person, helper):

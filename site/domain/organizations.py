@@ -11,7 +11,6 @@ says nothing to the manager of whether, or whose, the number is: nobody's
 name is shown until they accept."""
 
 import datetime
-import hashlib
 
 from peewee import IntegrityError
 
@@ -186,11 +185,10 @@ def invite_member(organization, phone, role, actor, now=None):
                 organization=organization, user=invited, role=role, is_active=False, invited=True
             ).on_conflict_ignore().execute()
             inbox.notify(invited.id, "org_invited", actor=actor)
-        subject = hashlib.sha256(f"phone:{phone}".encode()).hexdigest()[:12]
         audit.record_audit(
             "organization.member_invited",
             actor=actor,
-            subject=f"phone:{subject}",
+            subject=audit.phone_subject(phone),
             detail=f"org:{organization.id} {role}",
         )
 

@@ -1,7 +1,6 @@
 """The time bank (بانک زمان): a double-entry ledger of minutes that never lets an account cross its floor."""
 
 import datetime
-import hashlib
 from zoneinfo import ZoneInfo
 
 import jdatetime
@@ -263,9 +262,8 @@ def send_hours(source, phone, minutes, holder, actor=None, reason="", form_key=N
         raise TransferError("busy")
     recipient = User.by_phone(phone)
     if recipient is None or not recipient.is_active:
-        subject = hashlib.sha256(f"phone:{phone}".encode()).hexdigest()[:12]
         with write_transaction():
-            audit.record_audit("timebank.send_refused", actor=made_by, subject=f"phone:{subject}")
+            audit.record_audit("timebank.send_refused", actor=made_by, subject=audit.phone_subject(phone))
         raise TransferError("recipient")
     return transfer(
         saved_account(source), member_account(recipient), minutes, made_by, reason=reason, form_key=form_key
