@@ -48,10 +48,6 @@ def may_use_desk(user, roles):
     return is_center_staff(user, roles) or is_facilitator(user, roles)
 
 
-def may_see_center_accounts(user, roles):
-    return is_center_staff(user, roles)
-
-
 def may_use_registry(user, roles):
     """Staff of an organization that is a member of an assembly."""
     return bool(registry_organizations(user, roles))
@@ -249,8 +245,9 @@ def answers_callback(user, roles, callback):
 
 
 def may_run_a_center(user, roles):
-    """The pages that run a center (programs, notices, cards, kiosks):
-    headquarters and center staff; which center is asked of `works_at`."""
+    """The pages that run a center (programs, notices, cards, kiosks, members'
+    time accounts): headquarters and center staff; which center, and which
+    account, is asked of `works_at` and `may_manage_time_account`."""
     return is_headquarters(user, roles) or is_center_staff(user, roles)
 
 
@@ -397,11 +394,6 @@ def may_read_registry_record(user, roles, record):
 
 
 # --- Accounts, sessions and the time bank ----------------------------------------------------
-
-
-def may_manage_time_accounts(user, roles):
-    """The pages of the center's time accounts: center staff and headquarters."""
-    return is_center_staff(user, roles) or is_headquarters(user, roles)
 
 
 def may_manage_time_account(user, roles, account):

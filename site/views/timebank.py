@@ -284,7 +284,7 @@ def summary(area_id):
 
 
 @bp.get("/center")
-@auth.requires(access.may_manage_time_accounts)
+@auth.requires(access.is_center_staff)
 def center_accounts():
     center = g.user.work_center if g.user.work_center_id else None
     if center is None:
@@ -319,7 +319,7 @@ def reversible_transfer_or_404(transfer_id):
 
 
 @bp.get("/accounts/<int:account_id>")
-@auth.requires(access.may_manage_time_accounts)
+@auth.requires(access.may_run_a_center)
 def account(account_id):
     account = managed_account_or_404(account_id)
     timebank.record_account_viewed(account, g.user)
@@ -338,7 +338,7 @@ def render_account(account, form, status=200):
 
 
 @bp.post("/accounts/<int:account_id>/floor")
-@auth.requires(access.may_manage_time_accounts)
+@auth.requires(access.may_run_a_center)
 def save_floor(account_id):
     account = managed_account_or_404(account_id)
     form = Form(request.form)
@@ -359,7 +359,7 @@ def save_floor(account_id):
 
 
 @bp.post("/transfers/<int:transfer_id>/reverse")
-@auth.requires(access.may_manage_time_accounts)
+@auth.requires(access.may_run_a_center)
 def reverse(transfer_id):
     original = reversible_transfer_or_404(transfer_id)
     managed = original.source if access.may_manage_time_account(g.user, g.roles, original.source) else original.target
