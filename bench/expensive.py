@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import models
+from hamsayeh import persian
 from hamsayeh.domain import timebank
 from hamsayeh.web import imports
 
@@ -102,11 +103,11 @@ def main():
     with models.db.connection_context():
         first = accounts.create_user("09130000001", "پرکار یک", "2580")
         second = accounts.create_user("09130000002", "پرکار دو", "2580")
-        this_month = timebank.jalali_month_bounds(*timebank.jalali_month())[0]
+        this_month = timebank.jalali_month_bounds(*persian.jalali_month())[0]
         busy_history(first, second, 4000, now - datetime.timedelta(days=4 * 365), this_month)
         busy_history(first, second, 1000, this_month, now)
         assert timebank.verify_ledger() == ([], 0)
-        old_year, old_month = timebank.jalali_month(now - datetime.timedelta(days=400))
+        old_year, old_month = persian.jalali_month(now - datetime.timedelta(days=400))
         center = models.User.by_phone("09120000004").work_center
 
     rows = []

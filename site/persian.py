@@ -8,6 +8,8 @@ text keeps Latin digits so that search and matching see one form, and the
 
 import datetime
 import re
+from collections import namedtuple
+from zoneinfo import ZoneInfo
 
 import jdatetime
 from flask_babel import gettext as _
@@ -199,3 +201,53 @@ def format_jalali_input(value):
     """A date as a person types it back into a form: 1405/09/10."""
     j = to_jalali(value)
     return f"{j.year}/{j.month:02d}/{j.day:02d}"
+
+
+# Iran's one time zone: its days, and so its months, begin at midnight there.
+TEHRAN = ZoneInfo("Asia/Tehran")
+
+
+def tehran_time(moment):
+    """A moment as Tehran's clock shows it; a naive one is UTC, as the database keeps it."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment.astimezone(TEHRAN)
+
+
+class JalaliMonth(namedtuple("JalaliMonth", "year month")):
+    """A month of the Jalali calendar. Months sort in the order of time, so
+    they serve as the keys of any report counted by month."""
+
+    __slots__ = ()
+
+    @property
+    def first_day(self):
+        """The month's first day, as a Gregorian date."""
+        return jdatetime.date(self.year, self.month, 1).togregorian()
+
+    def next(self):
+        return JalaliMonth(self.year + (self.month == 12), self.month % 12 + 1)
+
+    def previous(self):
+        return JalaliMonth(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
+
+    def name(self):
+        """'Azar 1405' (آذر ۱۴۰۵ in Persian); digits are left to the caller."""
+        return f"{MONTHS[self.month - 1]} {self.year}"
+
+
+def jalali_month(value=None):
+    """The Jalali month of a day or of a moment (None: now).
+
+    A `date` is a day as people in Iran name it (a service given on 9 Azar),
+    taken as it is. A `datetime` is a moment, naive in UTC as the database
+    keeps it: it falls in the month of its day in Tehran, so 21:00 UTC on
+    21 November 2026, half past midnight on 1 Azar in Tehran, is in Azar.
+    Every report or summary counted by month asks this one function.
+    """
+    if value is None:
+        value = datetime.datetime.now(datetime.UTC)
+    if isinstance(value, datetime.datetime):
+        value = tehran_time(value).date()
+    day = jdatetime.date.fromgregorian(date=value)
+    return JalaliMonth(day.year, day.month)

@@ -13,6 +13,7 @@ from app import _check_registry_key as start_up_check
 from hamsayeh.domain import accounts, audit, organizations, registry
 from hamsayeh.domain.demo import national_code
 from tests.conftest import PIN, REGISTRY_KEY, sign_in, submit
+from tests.factories import assembly
 from tests.pages import check_page
 
 PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
@@ -26,12 +27,12 @@ def charities(people, places):
     """Charities A and B of the assembly of Tehran, and C outside it; one
     staff member of each (A's is the charity_staff of `people`)."""
     city = places["Tajrish"].parent.parent
-    assembly = models.Assembly.create(county=city, name="مجمع خیریه‌های تهران")
     orgs = {
-        "A": models.Organization.create(name="خیریهٔ الف", kind="charity", county=city, assembly=assembly),
-        "B": models.Organization.create(name="خیریهٔ ب", kind="charity", county=city, assembly=assembly),
+        "A": models.Organization.create(name="خیریهٔ الف", kind="charity", county=city),
+        "B": models.Organization.create(name="خیریهٔ ب", kind="charity", county=city),
         "C": models.Organization.create(name="گروه ج", kind="community", county=city),
     }
+    assembly(city, "مجمع خیریه‌های تهران", members=[orgs["A"], orgs["B"]])
     staff = {"A": people["charity_staff"]}
     for index, name in enumerate(("B", "C")):
         staff[name] = accounts.create_user(f"0912888000{index}", f"کارمند {name}", PIN, roles=("charity_staff",))

@@ -36,7 +36,7 @@ def month_value(year, month):
 def test_a_statement_holds_one_month_in_bounded_parts_of_a_5000_transfer_history(client, people):
     resident, other = people["resident"], people["volunteer"]
     now = models.utcnow()
-    this_month = timebank.jalali_month_bounds(*timebank.jalali_month())[0]
+    this_month = timebank.jalali_month_bounds(*persian.jalali_month())[0]
     # 4,880 transfers over five years, then 120 in this month: 5,000 in all.
     busy_history(resident, other, 4880, now - datetime.timedelta(days=5 * 365), this_month, reason=REASON)
     busy_history(resident, other, 120, this_month, now, reason=REASON)
@@ -44,7 +44,7 @@ def test_a_statement_holds_one_month_in_bounded_parts_of_a_5000_transfer_history
     account = timebank.member_account(resident)
     assert models.TimeTransfer.select().count() == 5000
 
-    year, month = timebank.jalali_month(now - datetime.timedelta(days=400))
+    year, month = persian.jalali_month(now - datetime.timedelta(days=400))
     start, end = timebank.jalali_month_bounds(year, month)
     in_month = (
         models.TimeTransfer.select()
@@ -65,7 +65,7 @@ def test_a_statement_holds_one_month_in_bounded_parts_of_a_5000_transfer_history
     # each opening with the balance the one before closed with.
     parts, part, closing = [], 1, None
     while True:
-        opening, lines, more = timebank.month_statement(account, *timebank.jalali_month(), part)
+        opening, lines, more = timebank.month_statement(account, *persian.jalali_month(), part)
         assert closing is None or opening == closing
         closing = lines[-1][-1]
         parts.append(len(lines))

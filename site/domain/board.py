@@ -2,8 +2,12 @@
 
 from peewee import IntegrityError
 
+from hamsayeh import persian
 from hamsayeh.domain import inbox, timebank
 from models import HelpPost, HelpResponse, PostEvent, PostReport, utcnow, write_transaction
+
+# Two of HelpPost.URGENCIES (normal, this week, today).
+THIS_WEEK, TODAY = 1, 2
 
 
 class StateError(Exception):
@@ -120,9 +124,19 @@ def posts_by(author, limit=10):
     )
 
 
+def needed_day(urgency, needed_on=None, now=None):
+    """The day a post is for: the day chosen; else, for one marked "today",
+    the day it is posted, in Tehran (kept as a date, so that it still says
+    which day when read tomorrow); None: any day."""
+    if needed_on is None and urgency == TODAY:
+        return persian.tehran_time(now or utcnow()).date()
+    return needed_on
+
+
 def create_post(author, form_key, **fields):
     """The new post, or the one this same form already created (double submit);
     None when the form key belongs to someone else's post."""
+    fields["needed_on"] = needed_day(fields.get("urgency", 0), fields.get("needed_on"))
     try:
         with write_transaction():
             post = HelpPost.create(author=author, form_key=form_key, **fields)

@@ -1,19 +1,16 @@
-"""Call-back requests from the simple pages, the kiosk and SMS; the SMS inbox
-and outbox; and what the help desk reads of them."""
+"""Call-back requests from the simple pages, the kiosk and SMS (read by
+`sms_commands`), and what the help desk reads of them."""
 
 import datetime
 import hashlib
 
 from peewee import IntegrityError
 
-from hamsayeh import persian
-from hamsayeh.domain import accounts, audit, sms
+from hamsayeh.domain import accounts, audit, centers, notifications
 from models import (
-    Area,
     CallbackRequest,
     FacilitatorAssignment,
     FacilitatorProfile,
-    SmsMessage,
     User,
     utcnow,
     write_transaction,
@@ -23,8 +20,6 @@ from models import (
 # and one address (a family, a center's kiosk) somewhat more often.
 PER_PHONE_PER_DAY = 3
 PER_ADDRESS_PER_HOUR = 10
-# What asks for help by SMS, after normalizing (so «۱» and «1» are the same).
-HELP_WORDS = frozenset({"کمک", "کمک کنید", "help", "komak", "1"})
 CALLS_PER_PAGE = 20
 
 
@@ -71,7 +66,10 @@ def request_callback(form_key=None, address=None, now=None, **fields):
             # Counted under the write lock: two requests at once cannot both pass the last place.
             _check_limits(fields.get("phone"), address, now)
             hashed = address_hash(address) if address is not None else None
-            return CallbackRequest.create(form_key=form_key, address_hash=hashed, created_at=now, **fields)
+            callback = CallbackRequest.create(form_key=form_key, address_hash=hashed, created_at=now, **fields)
+            # A member who asked on the web or at a kiosk hears by SMS that it is booked.
+            notifications.callback_booked(callback)
+            return callback
     except IntegrityError:
         found = CallbackRequest.get_or_none(CallbackRequest.form_key == form_key) if form_key else None
         if found is None:
@@ -80,15 +78,16 @@ def request_callback(form_key=None, address=None, now=None, **fields):
 
 
 def _answered_by(actor, actor_roles):
-    """Which call-back requests this staff member answers: those of their
-    center or its area, those of a facilitator's neighborhoods, and those that
-    came without a place (an SMS from an unknown number)."""
+    """Which call-back requests this staff member answers: those asked of
+    their center, or from a neighborhood it serves (`centers.center_neighborhoods`:
+    whose members' center it is), those of a facilitator's neighborhoods,
+    and those that came without a place (an SMS from an unknown number)."""
     unplaced = CallbackRequest.neighborhood.is_null() & CallbackRequest.center.is_null()
     mine = unplaced
     if "center_staff" in actor_roles and actor.work_center_id:
         center = actor.work_center
-        in_area = CallbackRequest.neighborhood.in_(Area.select(Area.id).where(Area.path.startswith(center.area.path)))
-        mine = mine | (CallbackRequest.center == center) | in_area
+        served = CallbackRequest.neighborhood.in_(centers.center_neighborhood_ids(center))
+        mine = mine | (CallbackRequest.center == center) | served
     if "facilitator" in actor_roles:
         assigned = (
             FacilitatorAssignment.select(FacilitatorAssignment.neighborhood)
@@ -151,40 +150,3 @@ def look_up_member(actor, phone):
     member = User.by_phone(phone)
     audit.audit("desk.lookup", actor=actor, subject=f"user:{member.id}" if member else "none")
     return member
-
-
-# --- SMS -------------------------------------------------------------------------
-
-
-def receive_sms(phone, text, gateway_id, replies, per_hour):
-    """An SMS from `phone`: a help word starts a call-back request (within the
-    limit per number), anything else gets a reply that says what to send.
-    `replies` holds the words of each answer ("callback", "already", "other").
-    Returns the reply queued, "" when the gateway delivered this message
-    before, or None when the number sent more than `per_hour` this hour."""
-    with write_transaction():
-        if gateway_id and SmsMessage.select().where(SmsMessage.gateway_id == gateway_id).exists():
-            return ""
-        since = utcnow() - datetime.timedelta(hours=1)
-        recent = SmsMessage.select().where(
-            SmsMessage.direction == "in", SmsMessage.phone == phone, SmsMessage.created_at >= since
-        )
-        if recent.count() >= per_hour:
-            return None
-        callback = None
-        if persian.fold(text) in {persian.fold(word) for word in HELP_WORDS}:
-            member = User.by_phone(phone)
-            try:
-                callback = request_callback(
-                    phone=phone, source="sms", user=member, neighborhood=member.neighborhood_id if member else None
-                )
-                body = replies["callback"]
-            except LimitReached:
-                body = replies["already"]
-        else:
-            body = replies["other"]
-        SmsMessage.create(
-            direction="in", phone=phone, body=text, status="received", callback=callback, gateway_id=gateway_id
-        )
-        sms.queue_sms(phone, body, callback)
-    return body

@@ -2,14 +2,24 @@
 
 from peewee import Value
 
-from models import Area, Notification, User, utcnow, write_transaction
+from hamsayeh.domain import notifications
+from models import Area, IdeaSupport, Notification, User, utcnow, write_transaction
 
 
-def notify(user_id, kind, post=None, actor=None, idea=None, announcement=None, program=None):
-    """The one place where notifications are made (an SMS channel joins here)."""
+def notify(user_id, kind, post=None, actor=None, idea=None, announcement=None, program=None, welfare_case=None):
+    """The one place where notifications are made; some go by SMS as well
+    (notifications.SMS_KINDS, to members who want them)."""
     Notification.create(
-        user=user_id, kind=kind, post=post, actor=actor, idea=idea, announcement=announcement, program=program
+        user=user_id,
+        kind=kind,
+        post=post,
+        actor=actor,
+        idea=idea,
+        announcement=announcement,
+        program=program,
+        welfare_case=welfare_case,
     )
+    notifications.by_sms(user_id, kind, post=post, actor=actor, program=program, welfare_case=welfare_case)
 
 
 def notify_area(area, kind, actor, announcement):
@@ -28,6 +38,26 @@ def notify_area(area, kind, actor, announcement):
         Notification.created_at,
     ]
     Notification.insert_from(members, fields).execute()
+    if kind == "announcement":
+        # By SMS too, to those who asked for announcements (one statement per language).
+        notifications.announce(members, announcement)
+
+
+def notify_supporters(idea, kind, actor):
+    """Notify every active supporter of `idea` once, in one statement, but
+    whoever moved it and its author (who is told apart)."""
+    supporters = (
+        IdeaSupport.select(IdeaSupport.user, Value(kind), Value(actor.id), Value(idea.id), Value(utcnow()))
+        .join(User)
+        .where(
+            IdeaSupport.idea == idea.id,
+            User.is_active,
+            IdeaSupport.user != actor.id,
+            IdeaSupport.user != idea.author_id,
+        )
+    )
+    fields = [Notification.user, Notification.kind, Notification.actor, Notification.idea, Notification.created_at]
+    Notification.insert_from(supporters, fields).execute()
 
 
 def mark_inbox_read(user):

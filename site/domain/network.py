@@ -43,6 +43,17 @@ IDEA_MOVES = {
     "finish": ("hq", ("in_progress",), "done"),
 }
 
+# What an idea's supporters are told when it moves, by the state it moves to.
+# Asking the author for detail, and the author's answer, stay between the two.
+SUPPORTER_NEWS = {
+    "forwarded": "idea_forwarded",
+    "declined": "idea_declined",
+    "merged": "idea_merged",
+    "planned": "idea_planned",
+    "in_progress": "idea_started",
+    "done": "idea_done",
+}
+
 IDEA_AGES = (30, 90)  # days: under a month, one to three months, older
 
 
@@ -131,7 +142,8 @@ def support_idea(idea, user):
 
 def move_idea(idea, actor, action, note="", target=None, **changes):
     """Take `action` on the idea if it is still in a state that allows it; the
-    step joins the trail and the author hears of it."""
+    step joins the trail, and the author and the supporters hear of it (each
+    once, never whoever took it)."""
     _who, from_statuses, to_status = IDEA_MOVES[action]
     with write_transaction():
         changed = (
@@ -150,6 +162,8 @@ def move_idea(idea, actor, action, note="", target=None, **changes):
                 fields=[IdeaSupport.idea, IdeaSupport.user],
             ).on_conflict_ignore().execute()
             IdeaEvent.create(idea=target, actor=actor, action="absorbed", status=target.status, note=idea.title)
+        if to_status in SUPPORTER_NEWS:
+            inbox.notify_supporters(idea, SUPPORTER_NEWS[to_status], actor)
         if actor.id != idea.author_id:
             inbox.notify(idea.author_id, "idea", actor=actor, idea=idea)
         elif action == "resubmit":
@@ -261,7 +275,8 @@ def area_overview(area):
     sums = [fn.SUM(Case(None, [(band, 1)], 0)) for band in bands]
     ideas = scoped(Idea.select(Idea.status, *sums), Idea.neighborhood).group_by(Idea.status)
     idea_counts = {row[0]: [int(n or 0) for n in row[1:]] for row in ideas.tuples()}
-    hoods = Area.select(Area.id, Area.name).where(Area.kind == "neighborhood")
+    # Live neighborhoods only: a merged one stays in the table, empty (Area.live).
+    hoods = Area.live().select(Area.id, Area.name, Area.name_en).where(Area.kind == "neighborhood")
     if area:
         hoods = hoods.where(Area.path.startswith(area.path))
     uncovered = hoods.where(Area.id.not_in(FacilitatorAssignment.select(FacilitatorAssignment.neighborhood)))

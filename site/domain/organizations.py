@@ -14,18 +14,20 @@ import datetime
 
 from peewee import IntegrityError
 
-from hamsayeh.domain import audit, inbox
+from hamsayeh.domain import assemblies, audit, inbox
 from models import (
     Area,
-    Assembly,
+    AssemblyMember,
     AssemblyPost,
     AuditEntry,
     Capacity,
     Organization,
     OrganizationActivity,
+    OrganizationApplication,
     OrganizationArea,
     OrganizationMember,
     User,
+    made_once,
     utcnow,
     write_transaction,
 )
@@ -46,8 +48,13 @@ class TooManyInvitations(Exception):
     """The manager sent INVITATIONS_A_DAY invitations in the last day."""
 
 
+class AlreadyAnswered(Exception):
+    """The application was answered the other way already (declined, or approved)."""
+
+
 def counties():
-    return Area.select().where(Area.kind == "county").order_by(Area.name)
+    """The counties, by name; never one merged into another (Area.live)."""
+    return Area.live().where(Area.kind == "county").order_by(Area.name)
 
 
 def directory(kind=None, county_id=None, limit=200):
@@ -270,12 +277,8 @@ def remove_membership(organization, user_id, actor):
 
 def join_assembly(organization, actor):
     """Make the organization a member of its county's assembly (made if needed)."""
-    county = organization.county
-    with write_transaction():
-        Assembly.insert(county=county, name=f"مجمع خیریه‌های {county.name}").on_conflict_ignore().execute()
-        assembly = Assembly.get(Assembly.county == county)
-        Organization.update(assembly=assembly).where(Organization.id == organization.id).execute()
-        audit.record_audit("organization.joined_assembly", actor=actor, subject=f"org:{organization.id}")
+    assembly = assemblies.county_assembly(organization.county, actor)
+    assemblies.add_member(assembly, organization, actor)
     return assembly
 
 
@@ -298,9 +301,11 @@ def state_capacity(organization, category, quantity, period, area, actor):
 
 
 def assembly_capacity(assembly):
-    """The assembly's combined capacity per month: {(category, area id): amount}."""
+    """The assembly's combined capacity per month, with that of the assemblies
+    below it (each organization once): {(category, area id): amount}."""
     combined = {}
-    rows = Capacity.select(Capacity).join(Organization).where(Organization.assembly == assembly)
+    members = assemblies.member_ids(assemblies.scope_ids(assembly))
+    rows = Capacity.select(Capacity).where(Capacity.organization.in_(list(members)))
     for row in rows:
         key = (row.category, row.area_id)
         combined[key] = combined.get(key, 0) + row.quantity * PER_MONTH[row.period]
@@ -312,8 +317,10 @@ def staff_organizations(user, assembly):
     return (
         Organization.select()
         .join(OrganizationMember)
+        .switch(Organization)
+        .join(AssemblyMember)
         .where(
-            Organization.assembly == assembly,
+            AssemblyMember.assembly == assembly,
             OrganizationMember.user == user,
             OrganizationMember.is_active,
             OrganizationMember.role.in_(OrganizationMember.STAFF),
@@ -356,3 +363,156 @@ def capacity_summary(assembly):
     area_ids = [area_id for _category, area_id in capacity if area_id]
     places = {area.id: area for area in Area.select().where(Area.id.in_(area_ids))}
     return by_category, capacity, places
+
+
+# --- Organizations apply ---------------------------------------------------------------
+#
+# A group asks to open its own page; headquarters, or the coordinator of the
+# assembly of its district, city or county (access.may_answer_application),
+# approves or declines it with a reason, and the applicant hears the answer in
+# their inbox. The contact given stays with the application (the reviewers and
+# the applicant see it): the page's public contact is its manager's to write.
+
+# Where a group may say it works: a county, or a municipal district of one.
+APPLICATION_AREA_KINDS = ("county", "district")
+
+
+def application_places():
+    """The counties and municipal districts an application may name, in the order of the tree."""
+    return Area.select().where(Area.kind.in_(APPLICATION_AREA_KINDS)).order_by(Area.path)
+
+
+def county_of(area):
+    """The county that holds `area` (the area itself when it is one); in a
+    tree without counties, its city; None when it has neither."""
+    chain = [area, *reversed(area.ancestors())]
+    return next((a for a in chain if a.kind == "county"), None) or next((a for a in chain if a.kind == "city"), None)
+
+
+def application_waiting(name, other_than=""):
+    """Whether an application for an organization of this name waits for its
+    answer (but the one form `other_than` made: the same form sent twice)."""
+    return (
+        OrganizationApplication.select()
+        .where(
+            OrganizationApplication.name == name,
+            OrganizationApplication.status == "pending",
+            OrganizationApplication.form_key != other_than,
+        )
+        .exists()
+    )
+
+
+def apply(applicant, form_key, **fields):
+    """The member's application, made once per form (sent twice, the first
+    stays). `fields`: name, kind, registration_number, registration_body,
+    area, contact_name, contact_phone, about."""
+
+    def make():
+        application = OrganizationApplication.create(applicant=applicant, form_key=form_key, **fields)
+        audit.record_audit(
+            "organization.applied", actor=applicant, subject=f"application:{application.id}", detail=fields["kind"]
+        )
+        return application
+
+    return made_once(OrganizationApplication, form_key, make)
+
+
+def applications_of(user):
+    """The member's applications, the latest first, with the page each opened."""
+    return (
+        OrganizationApplication.select()
+        .where(OrganizationApplication.applicant == user)
+        .order_by(OrganizationApplication.created_at.desc(), OrganizationApplication.id.desc())
+    )
+
+
+def applications_to_answer(within=None, status="pending", limit=200):
+    """Applications of `status`, the oldest first, with their areas and
+    applicants; `within`: only those whose area is under one of these areas
+    (a coordinator's), None: all (headquarters)."""
+    query = (
+        OrganizationApplication.select(OrganizationApplication, Area, User)
+        .join(Area, on=(OrganizationApplication.area == Area.id))
+        .switch(OrganizationApplication)
+        .join(User, on=(OrganizationApplication.applicant == User.id))
+        .where(OrganizationApplication.status == status)
+    )
+    if within is not None:
+        if not within:
+            return query.where(OrganizationApplication.id.is_null())
+        condition = None
+        for area in within:
+            match = Area.path.startswith(area.path)
+            condition = match if condition is None else (condition | match)
+        query = query.where(condition)
+    order = OrganizationApplication.created_at if status == "pending" else OrganizationApplication.decided_at.desc()
+    return query.order_by(order, OrganizationApplication.id).limit(limit)
+
+
+def approve(application, actor):
+    """Open the organization's page, with the applicant as its active manager:
+    all of it, or nothing. Approved twice (or by two reviewers at once), it
+    opens one page and returns it. NameTaken when another page took the name
+    meanwhile; AlreadyAnswered when it was declined."""
+    try:
+        with write_transaction():
+            current = OrganizationApplication.get_by_id(application.id)
+            if current.status == "approved":
+                return current.organization
+            if current.status != "pending":
+                raise AlreadyAnswered
+            area = current.area
+            county = county_of(area) or area
+            organization = Organization.create(
+                name=current.name,
+                kind=current.kind,
+                county=county,
+                about=current.about,
+                registration_number=current.registration_number,
+                registration_body=current.registration_body,
+            )
+            if area.id != county.id:
+                OrganizationArea.create(organization=organization, area=area)
+            OrganizationMember.insert(
+                organization=organization, user=current.applicant_id, role="manager", is_active=True
+            ).on_conflict_ignore().execute()
+            OrganizationApplication.update(
+                status="approved", organization=organization, decided_by=actor, decided_at=utcnow()
+            ).where(OrganizationApplication.id == current.id, OrganizationApplication.status == "pending").execute()
+            audit.record_audit(
+                "organization.created",
+                actor=actor,
+                subject=f"org:{organization.id}",
+                detail=f"application:{current.id}",
+            )
+            audit.record_audit(
+                "organization.member",
+                actor=actor,
+                subject=f"user:{current.applicant_id}",
+                detail=f"org:{organization.id} manager",
+            )
+            inbox.notify(current.applicant_id, "org_approved", actor=actor)
+            return organization
+    except IntegrityError as error:
+        # Two approvals at once (PostgreSQL): the first opened the page.
+        current = OrganizationApplication.get_by_id(application.id)
+        if current.status == "approved":
+            return current.organization
+        raise NameTaken(application.name) from error
+
+
+def decline(application, actor, reason):
+    """Decline with a reason, which the applicant reads. Declined twice, the
+    first reason stays; AlreadyAnswered when it was approved."""
+    with write_transaction():
+        current = OrganizationApplication.get_by_id(application.id)
+        if current.status == "declined":
+            return
+        if current.status != "pending":
+            raise AlreadyAnswered
+        OrganizationApplication.update(status="declined", reason=reason, decided_by=actor, decided_at=utcnow()).where(
+            OrganizationApplication.id == current.id
+        ).execute()
+        audit.record_audit("organization.application_declined", actor=actor, subject=f"application:{current.id}")
+        inbox.notify(current.applicant_id, "org_declined", actor=actor)

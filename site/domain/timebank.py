@@ -1,12 +1,11 @@
 """The time bank (بانک زمان): a double-entry ledger of minutes that never lets an account cross its floor."""
 
 import datetime
-from zoneinfo import ZoneInfo
 
-import jdatetime
-from peewee import IntegrityError, SqliteDatabase, fn
+from peewee import JOIN, IntegrityError, SqliteDatabase, fn
 
-from hamsayeh.domain import audit
+from hamsayeh import persian
+from hamsayeh.domain import audit, centers
 from models import (
     CENTER_FLOOR,
     DEFAULT_FLOOR,
@@ -15,20 +14,17 @@ from models import (
     ActivityType,
     Area,
     AuditEntry,
-    Center,
     HelpPost,
     HelpResponse,
     TimeAccount,
     TimeTransfer,
     TrustedHelper,
     User,
-    VolunteerProfile,
     db,
     utcnow,
     write_transaction,
 )
 
-TEHRAN = ZoneInfo("Asia/Tehran")
 # WeasyPrint lays out a statement's line in about 7 ms (15 ms on a busy
 # machine): a part of at most this many lines stays under a second, however
 # many transfers a member makes in a month (bench/expensive.py).
@@ -367,21 +363,15 @@ def set_floor(account, floor, pool_pays, actor):
         )
 
 
-def _serves(center):
-    """Members a center serves: those who live in its area, and volunteers who
-    chose it as their place of service."""
-    lives_there = User.neighborhood.in_(Area.select(Area.id).where(Area.path.startswith(center.area.path)))
-    serves_there = User.id.in_(VolunteerProfile.select(VolunteerProfile.user).where(VolunteerProfile.center == center))
-    return lives_there | serves_there
-
-
-def is_center_member(center, user):
-    return User.select().where(User.id == user.id, _serves(center)).exists()
-
-
 def center_member_accounts(center):
-    """Time accounts of the center's members, by name."""
-    return TimeAccount.select(TimeAccount, User).join(User).where(_serves(center)).order_by(User.name, User.id)
+    """Time accounts of the members the center's staff look after
+    (`centers.looked_after`: those whose center it is, and its named additions), by name."""
+    return (
+        TimeAccount.select(TimeAccount, User)
+        .join(User)
+        .where(centers.looked_after(center))
+        .order_by(User.name, User.id)
+    )
 
 
 def center_accounts_page(center, viewer, number, size):
@@ -396,10 +386,23 @@ def record_account_viewed(account, viewer):
     audit.audit("time.account_viewed", actor=viewer, subject=f"time_account:{account.id}")
 
 
+def _transfers():
+    """Transfers, each with the kind of help it paid for, if any
+    (`transfer.response.post.activity_type`): what a page names a help by,
+    in the reader's language, with no query a line."""
+    return (
+        TimeTransfer.select(TimeTransfer, HelpResponse, HelpPost, ActivityType)
+        .join(HelpResponse, JOIN.LEFT_OUTER, on=(TimeTransfer.response == HelpResponse.id))
+        .join(HelpPost, JOIN.LEFT_OUTER, on=(HelpResponse.post == HelpPost.id))
+        .join(ActivityType, JOIN.LEFT_OUTER, on=(HelpPost.activity_type == ActivityType.id))
+        .switch(TimeTransfer)
+    )
+
+
 def account_history(account, limit=None):
     """The account's transfers, newest first."""
     query = (
-        TimeTransfer.select()
+        _transfers()
         .where((TimeTransfer.source == account) | (TimeTransfer.target == account))
         .order_by(TimeTransfer.created_at.desc(), TimeTransfer.id.desc())
     )
@@ -429,35 +432,27 @@ def history_page(account, number, size):
 
 def _tehran_midnight(day):
     """The first moment of a Gregorian `day` in Tehran, in the naive UTC the ledger keeps."""
-    local = datetime.datetime.combine(day, datetime.time(), tzinfo=TEHRAN)
+    local = datetime.datetime.combine(day, datetime.time(), tzinfo=persian.TEHRAN)
     return local.astimezone(datetime.UTC).replace(tzinfo=None)
 
 
 def jalali_month_bounds(year, month):
-    """The first moment of a Jalali month and of the next one (UTC)."""
-    start = jdatetime.date(year, month, 1).togregorian()
-    end = jdatetime.date(year + (month == 12), month % 12 + 1, 1).togregorian()
-    return _tehran_midnight(start), _tehran_midnight(end)
-
-
-def jalali_month(moment=None):
-    """(year, month) in Tehran of a UTC moment, by default now."""
-    moment = moment or datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
-    local = moment.replace(tzinfo=datetime.UTC).astimezone(TEHRAN).date()
-    day = jdatetime.date.fromgregorian(date=local)
-    return day.year, day.month
+    """The first moment of a Jalali month and of the next one (UTC): the
+    moments `persian.jalali_month` puts in that month lie between them."""
+    month = persian.JalaliMonth(year, month)
+    return _tehran_midnight(month.first_day), _tehran_midnight(month.next().first_day)
 
 
 def statement_months(account):
     """The Jalali months a statement can be printed for, newest first: from
     the account's first transfer to this month."""
     first = account_history(account).order_by(TimeTransfer.created_at, TimeTransfer.id).first()
-    year, month = jalali_month()
-    oldest = jalali_month(first.created_at) if first else (year, month)
+    month = persian.jalali_month()
+    oldest = persian.jalali_month(first.created_at) if first else month
     months = []
-    while (year, month) >= oldest:
-        months.append((year, month))
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    while month >= oldest:
+        months.append(month)
+        month = month.previous()
     return months
 
 
@@ -478,7 +473,7 @@ def month_statement(account, year, month, part=1, size=STATEMENT_LINES):
     `size` lines, so a statement costs the same however busy the account."""
     start, end = jalali_month_bounds(year, month)
     in_month = (
-        TimeTransfer.select()
+        _transfers()
         .where(
             (TimeTransfer.source == account) | (TimeTransfer.target == account),
             TimeTransfer.created_at >= start,
@@ -499,15 +494,6 @@ def month_statement(account, year, month, part=1, size=STATEMENT_LINES):
         balance += change
         lines.append((item, change, other, maker, balance))
     return opening, lines, len(found) > size
-
-
-def statement_center(account):
-    """The center a statement is printed for: the center's own, or the one
-    nearest the member's neighborhood."""
-    if account.center_id:
-        return account.center
-    home = account.user.neighborhood if account.user_id else None
-    return Center.within(home.parent or home).first() if home else None
 
 
 def verify_ledger():

@@ -13,6 +13,7 @@ from hamsayeh import persian
 from hamsayeh.domain import access, reference
 from hamsayeh.web import auth
 from hamsayeh.web.forms import Form
+from hamsayeh.web.templating import local_name
 
 bp = Blueprint("activity_types", __name__, url_prefix="/admin/activity-types")
 
@@ -64,7 +65,7 @@ def create():
     if not form.ok:
         return page(form, status=422)
     reference.add_activity_type(g.user, slug, **fields)
-    flash(_("The kind of help “%(name)s” is added.", name=fields["name"]))
+    flash(_("The kind of help “%(name)s” is added.", name=local_name(models.ActivityType(**fields))))
     return redirect(url_for("activity_types.index"))
 
 
@@ -77,5 +78,5 @@ def update(type_id):
     if not form.ok:
         return page(form, editing=item.id, status=422)
     reference.change_activity_type(g.user, item, is_active=form["is_active"] == "1", **fields)
-    flash(_("The kind of help “%(name)s” is saved.", name=fields["name"]))
+    flash(_("The kind of help “%(name)s” is saved.", name=local_name(models.ActivityType(**fields))))
     return redirect(url_for("activity_types.index"))

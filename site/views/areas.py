@@ -1,7 +1,7 @@
 """Finding one's neighborhood: walk the tree from the province down, or type
 part of a name."""
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from playhouse.flask_utils import get_object_or_404
@@ -10,6 +10,7 @@ import models
 from hamsayeh import persian
 from hamsayeh.domain import accounts, facilitators
 from hamsayeh.web import auth
+from hamsayeh.web.templating import local_name
 
 bp = Blueprint("areas", __name__, url_prefix="/areas")
 
@@ -58,8 +59,8 @@ def show(area_id):
 @bp.post("/<int:area_id>/choose")
 def choose(area_id):
     area = area_or_404(area_id, models.Area.kind == "neighborhood")
-    flash(_("%(name)s is now your neighborhood.", name=area.name))
-    response = redirect(url_for("main.home"))
+    flash(_("%(name)s is now your neighborhood.", name=local_name(area)))
+    response = auth.after_choosing_neighborhood()
     if g.user is not None:
         accounts.update_profile(g.user, neighborhood=area)
         return response

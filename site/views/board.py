@@ -25,7 +25,7 @@ from hamsayeh.web.labels import (
     URGENCY_LABELS,
     floor_message,
 )
-from hamsayeh.web.templating import digits, duration
+from hamsayeh.web.templating import digits, duration, local_name
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 
@@ -154,7 +154,7 @@ def create_post():
         post = board.create_post(g.user, form["form_key"], **fields)
         if post is None:
             abort(400)
-        flash(_("Your post is on the board of %(name)s.", name=post.neighborhood.name))
+        flash(_("Your post is on the board of %(name)s.", name=local_name(post.neighborhood)))
         return redirect(url_for("board.show", post_id=post.id))
     return render_new_post(form), 422
 

@@ -14,6 +14,7 @@ from hamsayeh import persian
 from hamsayeh.domain import access, facilitators
 from hamsayeh.web import auth
 from hamsayeh.web.forms import Form
+from hamsayeh.web.templating import local_name
 
 bp = Blueprint("facilitators", __name__, url_prefix="/facilitators")
 
@@ -83,10 +84,10 @@ def assign(user_id):
     hood = neighborhood_to_assign(user, request.form.get("neighborhood"))
     if request.form.get("remove") == "1":
         facilitators.unassign_facilitator(user, hood, g.user)
-        flash(_("%(name)s no longer serves %(area)s.", name=user.name, area=hood.name))
+        flash(_("%(name)s no longer serves %(area)s.", name=user.name, area=local_name(hood)))
     else:
         facilitators.assign_facilitator(user, hood, g.user)
-        flash(_("%(name)s now serves %(area)s.", name=user.name, area=hood.name))
+        flash(_("%(name)s now serves %(area)s.", name=user.name, area=local_name(hood)))
     return redirect(url_for("facilitators.show", user_id=user.id))
 
 

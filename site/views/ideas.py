@@ -13,6 +13,7 @@ from hamsayeh.domain import access, board, network
 from hamsayeh.web import auth
 from hamsayeh.web.forms import Form, new_key
 from hamsayeh.web.labels import IDEA_STATUS_LABELS
+from hamsayeh.web.templating import local_name
 
 bp = Blueprint("ideas", __name__, url_prefix="/ideas")
 
@@ -84,7 +85,7 @@ def create():
     idea = network.propose_idea(
         g.user, g.user.neighborhood, title, text, persian.fold(f"{title} {text}"), form.form_key()
     )
-    flash(_("Your idea is sent to the facilitator of %(name)s.", name=idea.neighborhood.name))
+    flash(_("Your idea is sent to the facilitator of %(name)s.", name=local_name(idea.neighborhood)))
     return redirect(url_for("ideas.show", idea_id=idea.id))
 
 

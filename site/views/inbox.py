@@ -32,6 +32,18 @@ MESSAGES = dict(
             _l("%(name)s cancelled “%(title)s”."),
             _l("%(name)s asked you to be their trusted helper."),
             _l("%(name)s invited you to join an organization as one of its members."),
+            _l("%(name)s forwarded “%(title)s”, an idea you support, to headquarters."),
+            _l("%(name)s declined “%(title)s”, an idea you support. Its page says why."),
+            _l("%(name)s joined “%(title)s”, an idea you support, with a similar idea. Your support went with it."),
+            _l("Headquarters accepted “%(title)s”, an idea you support. It is planned."),
+            _l("Work has started on “%(title)s”, an idea you support."),
+            _l("“%(title)s”, an idea you support, is done. Thank you for supporting it."),
+            _l("%(name)s gave you the welfare case of %(title)s."),
+            _l("A visit for the welfare case of %(title)s is coming: see its day and time."),
+            _l("%(name)s referred a service of the welfare desk to your organization."),
+            _l("%(name)s answered a referral of the welfare case of %(title)s."),
+            _l("%(name)s approved your application: your organization's page is open, and you are its manager."),
+            _l("%(name)s declined your application to open an organization's page. See why."),
         ),
         strict=True,
     )
@@ -50,14 +62,30 @@ def entry(item):
     elif item.announcement_id:
         title = item.announcement.title
         link, label = url_for("channel.announcement", item_id=item.announcement_id), _l("Read it")
+    elif item.welfare_case_id:
+        title, link, label = casework_link(item)
     elif item.kind == "helper_asked":
         title, link, label = "", url_for("accounts.profile"), _l("Answer on my account page")
     elif item.kind == "org_invited":
         title, link, label = "", url_for("orgs.invitations"), _l("Answer the invitation")
+    elif item.kind in ("org_approved", "org_declined"):
+        title, link, label = "", url_for("orgs.apply"), _l("See my applications")
     else:
         title, link, label = "", None, None
     name = item.actor.name if item.actor else _l("A neighbor")
     return {"item": item, "text": MESSAGES[item.kind] % {"name": name, "title": title}, "link": link, "label": label}
+
+
+def casework_link(item):
+    """A welfare case's news: the staff's case page, the person's own request,
+    or the partner's referrals; the title is the person's name, which every
+    one of them may read."""
+    case = item.welfare_case
+    if item.kind == "case_referral":
+        return "", url_for("casework.referrals"), _l("See the referrals")
+    if case.applicant_id == item.user_id:
+        return case.name, url_for("casework.my_request", case_id=case.id), _l("See my request")
+    return case.name, url_for("casework.show", case_id=case.id), _l("See the case")
 
 
 @bp.get("/")

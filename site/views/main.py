@@ -3,26 +3,31 @@ file this site serves itself."""
 
 from pathlib import Path
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, send_file
+from flask import Blueprint, current_app, g, redirect, render_template, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
 
 import models
 from hamsayeh import persian
-from hamsayeh.domain import accounts
+from hamsayeh.domain import accounts, centers
 from hamsayeh.web import auth
 from hamsayeh.web.forms import Form
 
 bp = Blueprint("main", __name__)
 
 HTMX_VERSION = "2.0.11"
+# The centers the home page lists: the member's own first (`centers.home_center`), then the nearest.
+CENTERS_NEAR = 3
 TEXT_SIZE_LABELS = tuple(dict(zip(models.TEXT_SIZES, (_l("Normal"), _l("Large"), _l("Largest")), strict=True)).values())
 
 
 @bp.get("/")
 def home():
+    # Whoever chose the simple pages (a member, or a guest on this device) starts there.
+    if auth.current_preferences().simple_mode:
+        return redirect(url_for("simple.home"))
     neighborhood = auth.chosen_neighborhood()
-    centers = models.Center.within(neighborhood.parent) if neighborhood else ()
-    return render_template("main/home.html", neighborhood=neighborhood, centers=centers)
+    near = centers.nearest_centers(neighborhood, limit=CENTERS_NEAR) if neighborhood else ()
+    return render_template("main/home.html", neighborhood=neighborhood, centers=near)
 
 
 @bp.get("/preferences")
@@ -44,6 +49,8 @@ def save_preferences():
     prefs.high_contrast = form["high_contrast"] == "1"
     if g.user is not None:
         accounts.update_profile(g.user, text_size=prefs.text_size, high_contrast=prefs.high_contrast)
+    else:
+        prefs.chosen = True  # kept at sign-in (auth.keep_guest_display)
     response = redirect(auth.safe_next(form["next"], "main.preferences"))
     return auth.remember_cookie(response, auth.PREFERENCES_COOKIE, prefs.to_cookie())
 
@@ -71,9 +78,3 @@ def htmx_script():
     response.vary.add("Accept-Encoding")
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
-
-
-@bp.get("/healthz")
-def health():
-    models.ping()
-    return {"status": "ok"}

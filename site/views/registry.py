@@ -22,7 +22,7 @@ from hamsayeh import persian
 from hamsayeh.domain import access, registry
 from hamsayeh.web import auth, imports, limits, spreadsheets
 from hamsayeh.web.forms import Form, new_key
-from hamsayeh.web.templating import digits
+from hamsayeh.web.templating import digits, local_name
 
 bp = Blueprint("registry", __name__, url_prefix="/registry")
 
@@ -74,10 +74,13 @@ def never_cached(response):
 
 
 def chosen_organization(form):
-    """The organization the staff member works for in this request (a choice
-    only for those who work for several)."""
+    """The organization the staff member works for in this request, in the
+    assembly it works in (a choice only for those who work for several, or
+    for an organization of several assemblies): its `desk`, or its id alone
+    for the first of its assemblies."""
     wanted, mine = form["org"], my_organizations()
-    return next((org for org in mine if str(org.id) == wanted), mine[0])
+    chosen = next((org for org in mine if org.desk == wanted), None)
+    return chosen or next((org for org in mine if str(org.id) == wanted), mine[0])
 
 
 def read_identifier(form):
@@ -120,7 +123,10 @@ def too_many(render, form):
 
 def county_places(organization):
     """The county's cities and neighborhoods, as (id, "city › neighborhood")."""
-    return [(str(place_id), " › ".join(names)) for place_id, names in registry.county_places(organization)]
+    return [
+        (str(place_id), " › ".join(local_name(area) for area in areas))
+        for place_id, areas in registry.county_places(organization)
+    ]
 
 
 def page_options():
@@ -136,7 +142,7 @@ def page_options():
 @bp.get("/")
 @auth.requires(access.may_use_registry)
 def index():
-    return render_index(Form(months="6", reason="new_aid"))
+    return render_index(Form(months="6", reason="new_aid", org=request.args.get("org")))
 
 
 def render_index(form, status=200):
@@ -181,7 +187,7 @@ def inquiry():
 @bp.get("/new")
 @auth.requires(access.may_use_registry)
 def new():
-    return render_new(Form(form_key=new_key(), household_size="1", id_kind="national"))
+    return render_new(Form(form_key=new_key(), household_size="1", id_kind="national", org=request.args.get("org")))
 
 
 def render_new(form, status=200):
@@ -305,19 +311,21 @@ def report_months():
     return months if months in MONTH_CHOICES else 6
 
 
-def jalali_month(day):
-    value = persian.to_jalali(day)
-    return digits(f"{persian.MONTHS[value.month - 1]} {value.year}")
+def jalali_month(month):
+    return digits(month.name())
 
 
 def assembly_report(organization, months):
     """The assembly's report (see registry.assembly_report), in words."""
     report = registry.assembly_report(organization, key(), months, WAITING_DAYS)
-    names, by_category = report.pop("area_names"), report.pop("by_category")
+    areas, by_category = report.pop("areas"), report.pop("by_category")
     return report | {
         "by_month": [(jalali_month(month), counts) for month, counts in report["by_month"]],
         "by_area": sorted(
-            ((names.get(area, _("Not known")), counts) for area, counts in report["by_area"].items()),
+            (
+                (local_name(areas[area]) if area in areas else _("Not known"), counts)
+                for area, counts in report["by_area"].items()
+            ),
             key=lambda row: -sum(row[1].values()),
         ),
         "category_totals": [(CATEGORY_LABELS[c], by_category[c]) for c in CATEGORY_LABELS if c in by_category],
@@ -380,7 +388,8 @@ def category_names():
 @bp.get("/import")
 @auth.requires(access.may_use_registry)
 def upload():
-    return render_template("registry/import.html", form=Form(), result=None, **page_options())
+    form = Form(org=request.args.get("org"))
+    return render_template("registry/import.html", form=form, result=None, **page_options())
 
 
 @bp.post("/import")

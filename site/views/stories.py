@@ -15,6 +15,7 @@ from hamsayeh.domain import access, network
 from hamsayeh.web import auth
 from hamsayeh.web.catalog import catalog
 from hamsayeh.web.forms import Form, new_key
+from hamsayeh.web.templating import local_name
 
 bp = Blueprint("stories", __name__, url_prefix="/stories")
 
@@ -85,7 +86,7 @@ def create(area_id):
     if not form.ok:
         return render_form(hood, None, form, {str(item.id) for item in activities}, 422)
     story = network.record_story(g.user, form.form_key(), activities, neighborhood=hood, **fields)
-    flash(_("The story is in %(name)s's record.", name=hood.name))
+    flash(_("The story is in %(name)s's record.", name=local_name(hood)))
     return redirect(url_for("stories.show", story_id=story.id))
 
 

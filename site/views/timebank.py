@@ -6,7 +6,6 @@ center's members (never their own)."""
 import datetime
 import re
 
-import jdatetime
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,12 +13,12 @@ from playhouse.flask_utils import get_object_or_404
 
 import models
 from hamsayeh import persian
-from hamsayeh.domain import access, timebank
+from hamsayeh.domain import access, centers, timebank
 from hamsayeh.web import auth, limits, pdf
 from hamsayeh.web.catalog import catalog
 from hamsayeh.web.forms import Form, new_key
 from hamsayeh.web.labels import floor_message
-from hamsayeh.web.templating import digits, duration
+from hamsayeh.web.templating import digits, duration, local_name
 
 bp = Blueprint("timebank", __name__, url_prefix="/time")
 
@@ -100,10 +99,7 @@ def my_pool():
 
 def month_choices(account):
     """The months a statement can be printed for, as (value, label)."""
-    return [
-        (f"{year}-{month:02d}", f"{persian.MONTHS[month - 1]} {year}")
-        for year, month in timebank.statement_months(account)
-    ]
+    return [(f"{month.year}-{month.month:02d}", month.name()) for month in timebank.statement_months(account)]
 
 
 @bp.get("/")
@@ -136,15 +132,21 @@ def send():
     return send_hours(my_account(), None)
 
 
-def my_center_or_404():
-    """The center whose hours the staff member sends: theirs, once assigned."""
-    return g.user.work_center if g.user.work_center_id else abort(404)
+def work_center():
+    """The center where the staff member works, once an administrator assigned
+    it: their workplace, whatever center serves their home (centers.home_center)."""
+    return g.user.work_center if g.user.work_center_id else None
+
+
+def work_center_or_404():
+    """The center whose hours the staff member sends."""
+    return work_center() or abort(404)
 
 
 @bp.get("/center/send")
 @auth.requires(access.is_center_staff)
 def center_send_form():
-    center = my_center_or_404()
+    center = work_center_or_404()
     account = timebank.center_account(center, create=False)
     return render_template("timebank/send.html", form=new_form(), account=account, center=center)
 
@@ -153,7 +155,7 @@ def center_send_form():
 @auth.requires(access.is_center_staff)
 def center_send():
     """Staff send the center's hours, for example to thank its volunteers."""
-    center = my_center_or_404()
+    center = work_center_or_404()
     return send_hours(timebank.center_account(center, create=False), center)
 
 
@@ -207,7 +209,8 @@ def give():
     form = Form(request.form)
     form.form_key()
     minutes = read_minutes(form)
-    reason = read_reason(form, required=False) or _("A gift to the community pool")
+    # None written: each page says "a gift to the community pool" in its reader's language.
+    reason = read_reason(form, required=False)
     if form.ok:
         try:
             timebank.give_to_pool(g.user, pool, minutes, actor=g.actor, reason=reason, form_key=form["form_key"])
@@ -215,22 +218,26 @@ def give():
             form.error(*refusal(error))
         else:
             flash(
-                _("Thank you. %(amount)s went to the pool of %(name)s.", amount=duration(minutes), name=pool.area.name)
+                _(
+                    "Thank you. %(amount)s went to the pool of %(name)s.",
+                    amount=duration(minutes),
+                    name=local_name(pool.area),
+                )
             )
             return redirect(url_for("timebank.index"))
     return render_template("timebank/give.html", form=form, pool=pool, account=my_account()), 422
 
 
 def requested_month():
-    """The Jalali (year, month) the address asks for; this month when none;
-    404 for anything else, a year outside the ledger's range too."""
+    """The Jalali month the address asks for; this month when none; 404 for
+    anything else, a year outside the ledger's range too."""
     text = persian.to_latin_digits(request.args.get("month", ""))
     if not text:
-        return timebank.jalali_month()
+        return persian.jalali_month()
     match = MONTH_PATTERN.fullmatch(text)
     if match is None or int(match[1]) not in timebank.STATEMENT_YEARS or not 1 <= int(match[2]) <= 12:
         abort(404)
-    return int(match[1]), int(match[2])
+    return persian.JalaliMonth(int(match[1]), int(match[2]))
 
 
 def requested_part():
@@ -247,23 +254,23 @@ def statement():
     """One Jalali month of the member's history, oldest first, with the
     balance after each line; a busy month is printed in parts."""
     account = my_account()
-    year, month = requested_month()
+    month = requested_month()
     part = requested_part()
-    opening, rows, more = timebank.month_statement(account, year, month, part)
+    opening, rows, more = timebank.month_statement(account, *month, part)
     if part > 1 and not rows:  # past the month's last part: nothing to print
         abort(404)
     return pdf.response(
         "pdf/statement.html",
-        f"statement-{year}-{month:02d}{f'-{part}' if part > 1 else ''}.pdf",
+        f"statement-{month.year}-{month.month:02d}{f'-{part}' if part > 1 else ''}.pdf",
         account=account,
         rows=rows,
         opening=opening,
-        month=f"{persian.MONTHS[month - 1]} {year}",
+        month=month.name(),
         part=part,
         more=more,
         kinds=TRANSFER_KINDS,
         printed_at=datetime.datetime.now(datetime.UTC).replace(tzinfo=None),
-        center=timebank.statement_center(account),
+        center=centers.home_center(g.user),
         qr=pdf.qr_code(url_for("timebank.index", _external=True)),
     )
 
@@ -272,11 +279,10 @@ def statement():
 def summary(area_id):
     """What an area exchanged this Jalali month, by activity type: no names."""
     area = catalog().areas.get(area_id) or abort(404)
-    year, month = timebank.jalali_month()
-    lines = list(timebank.area_time_summary(area, *timebank.jalali_month_bounds(year, month)))
-    first_day = jdatetime.date(year, month, 1).togregorian()
+    month = persian.jalali_month()
+    lines = list(timebank.area_time_summary(area, *timebank.jalali_month_bounds(*month)))
     return render_template(
-        "timebank/summary.html", area=area, lines=lines, month=first_day, pool=timebank.area_pool(area)
+        "timebank/summary.html", area=area, lines=lines, month=month.first_day, pool=timebank.area_pool(area)
     )
 
 
@@ -286,7 +292,7 @@ def summary(area_id):
 @bp.get("/center")
 @auth.requires(access.is_center_staff)
 def center_accounts():
-    center = g.user.work_center if g.user.work_center_id else None
+    center = work_center()
     if center is None:
         return render_template("timebank/center.html", center=None, accounts=[])
     page = requested_page()

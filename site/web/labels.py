@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 import models
-from hamsayeh.domain import timebank
-from hamsayeh.web.templating import duration
+from hamsayeh.domain import board, timebank
+from hamsayeh.web.templating import digits, duration, jdate, listed, local_name
 
 # Keyed from each model's own list of values: a value added there without a
 # label here fails at import (strict zip), not on a page.
@@ -44,6 +44,51 @@ STATUS_LABELS = dict(
         strict=True,
     )
 )
+# A need asked by choices alone (the simple pages): how to reach its author.
+REACH_SENTENCES = dict(zip(models.HelpPost.REACHES[1:], (_l("Call my phone."), _l("Come to my door.")), strict=True))
+
+
+def post_text(post):
+    """What a post says, in the reader's language: the words its author
+    wrote, as written; for a need asked by choices alone (the simple pages),
+    the sentence those choices make, composed now for this reader."""
+    if not post.reach_by:
+        return digits(post.text)
+    kind = local_name(post.activity_type)
+    if post.needed_on:
+        wanted = _("Help needed: %(kind)s, on %(date)s.", kind=kind, date=jdate(post.needed_on, weekday=True))
+    elif post.urgency == board.THIS_WEEK:
+        wanted = _("Help needed: %(kind)s, within a week from %(date)s.", kind=kind, date=jdate(post.created_at))
+    else:
+        wanted = _("Help needed: %(kind)s, any day.", kind=kind)
+    return " ".join(part for part in (wanted, str(REACH_SENTENCES[post.reach_by]), digits(post.text)) if part)
+
+
+def transfer_reason(transfer):
+    """Why hours moved, in the reader's language: a help is named by its kind
+    of help (the ledger keeps that kind's Persian name as its reason), a gift
+    to a pool with no words as one; any other by what the person wrote."""
+    if transfer.kind == "help" and transfer.response is not None:
+        return local_name(transfer.response.post.activity_type)
+    if not transfer.reason and transfer.kind == "manual" and transfer.target.kind == "pool":
+        return _("A gift to the community pool")
+    return digits(transfer.reason)
+
+
+def post_when(post):
+    """The day and the time of day a post is for. Its urgency says the day
+    when no date was kept: a need for "today" is for the day it was posted
+    (rows made before that day was kept), one for "this week" for the week
+    from then."""
+    if post.needed_on:
+        day = jdate(post.needed_on, weekday=True)
+    elif post.urgency == board.TODAY:
+        day = jdate(post.created_at, weekday=True)
+    elif post.urgency == board.THIS_WEEK:
+        day = _("Within a week from %(date)s", date=jdate(post.created_at))
+    else:
+        day = _("Any day")
+    return listed([day, TIME_WINDOW_LABELS[post.time_window]])
 
 
 def floor_message(account):

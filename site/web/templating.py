@@ -12,8 +12,10 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.numbers import format_decimal
 from flask import current_app, g
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
+from jinja2 import pass_eval_context
+from markupsafe import Markup, escape
 
 import models
 from hamsayeh import persian
@@ -38,9 +40,18 @@ def init_app(app):
         local_name=local_name,
         jinput=jinput,
         duration=duration,
+        listed=listed,
     )
     # Templates and the menu ask the same rules as the views' guards.
     app.jinja_env.globals["access"] = access
+    app.jinja_env.globals["kept_for_guests"] = kept_for_guests
+    # What a post says and when it is for, in the reader's language (labels
+    # builds on the filters above, so it is imported once they exist).
+    from hamsayeh.web import labels
+
+    app.jinja_env.filters.update(
+        post_text=labels.post_text, post_when=labels.post_when, transfer_reason=labels.transfer_reason
+    )
     app.context_processor(page_context)
 
 
@@ -72,7 +83,7 @@ def page_context():
     if prefs.high_contrast:
         classes.append("hc")
     return {
-        "page_locale": PageLocale(get_locale()),
+        **locale_context(),
         "prefs": prefs,
         "html_class": " ".join(classes),
         "current_user": g.get("user"),
@@ -80,10 +91,68 @@ def page_context():
         "current_roles": g.get("roles", frozenset()),
         "unread": models.Notification.unread_count(g.user) if g.get("user") is not None else 0,
         "inline_css": current_app.config["INLINE_CSS"],
-        # Between the parts of a line of details: a middle dot would read as
-        # the Persian zero (۰) beside Persian digits, so Persian pages use a comma.
-        "sep": "، " if _persian_page() else " · ",
     }
+
+
+def locale_context():
+    """What a render needs of the locale in force when it starts (the
+    request's, or the one `force_locale` set), found once per locale and
+    process: the page's `lang` and `dir`, the separator of details, and `_`,
+    `gettext` and `ngettext` bound to the locale's catalog. Flask-Babel's own
+    callables, which Jinja's i18n extension calls for every string, find the
+    request's context, its locale and the catalog anew each time: on a page of
+    thirty strings that was most of the layout's cost. (Macros imported
+    without context still call Flask-Babel's, and get the same text.)"""
+    locale = get_locale()
+    known = current_app.extensions.setdefault("locale_context", {})
+    if locale not in known:
+        gettext, ngettext = template_gettext(get_translations())
+        known[locale] = {
+            "page_locale": PageLocale(locale),
+            # Between two parts of a line of details that each carry their own
+            # markup; a list of plain values is `|listed`. Both are the locale's.
+            "sep": escape(list_patterns("narrow")["2"]).format("", ""),
+            "_": gettext,
+            "gettext": gettext,
+            "ngettext": ngettext,
+        }
+    return known[locale]
+
+
+def kept_for_guests(*key, caller):
+    """`{% call kept_for_guests(name, language) %}…{% endcall %}`: for a guest,
+    the block's HTML made once per key and process (the layout's header, the
+    same for every guest of a language); for a member or at a kiosk, made
+    every time. What the block shows must depend on nothing but its key."""
+    if g.get("user") is not None or g.get("kiosk") is not None:
+        return caller()
+    kept = current_app.extensions.setdefault("kept_for_guests", {})
+    if key not in kept:
+        kept[key] = caller()
+    return kept[key]
+
+
+def template_gettext(translations):
+    """Jinja's "newstyle" gettext and ngettext over one catalog: the text is
+    always a format string (`%%` is a percent sign) and, where the template
+    escapes, markup whose named values are escaped."""
+
+    @pass_eval_context
+    def gettext(eval_ctx, string, **variables):
+        text = translations.ugettext(string)
+        if eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 (the catalog's own text, as Jinja's i18n extension takes it)
+        return text % variables if variables or "%" in text else text
+
+    @pass_eval_context
+    def ngettext(eval_ctx, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        text = translations.ungettext(singular, plural, num)
+        if eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 (the catalog's own text)
+        return text % variables
+
+    return gettext, ngettext
 
 
 def _persian_page():
@@ -124,10 +193,54 @@ def jdatetime(value):
 
 
 def local_name(item):
-    """A place's or a list item's name in the page's language."""
+    """The name of a place, a center, a kind of help (anything with `name`
+    and `name_en`) in the page's language: the one way every page, and any
+    text composed in Python, shows such a name. An English page falls back to
+    the Persian name when no English one was given; a person's or an
+    organization's name has only the one it was written with."""
+    if item is None:
+        return ""
     if not _persian_page() and getattr(item, "name_en", ""):
         return item.name_en
     return digits(item.name)
+
+
+# CLDR's list patterns, as Babel gives them for the page's language. Babel
+# leaves some partly empty (Persian's narrow list has only its last join and
+# its join of two, and babel.lists.format_list raises KeyError on three
+# items): a missing join is the next wider style's, as CLDR resolves it.
+LIST_STYLES = {
+    # Parts of a line of details, no conjunction: «تجریش،‏ ۴ آذر» / «Tajrish, 4 Azar».
+    "narrow": ("standard-narrow", "standard-short", "standard"),
+    # A list that ends with "and": «تجریش،‏ نیاوران، و بازار» / «Tajrish, Niavaran, and Bazaar».
+    "and": ("standard",),
+}
+
+
+def list_patterns(style):
+    locale = get_locale() or Locale.parse("fa")
+    patterns = {}
+    for name in LIST_STYLES[style]:
+        for key, value in (locale.list_patterns.get(name) or {}).items():
+            patterns.setdefault(key, value)
+    return patterns
+
+
+def listed(items, style="narrow"):
+    """Items joined as the page's language joins a list (CLDR's patterns, the
+    algorithm of babel.lists.format_list), as markup: each item is escaped
+    unless it is markup already. Empty items, and a template's `x if c` whose
+    condition is false, are left out."""
+    parts = [escape(item) for item in items if item]
+    if len(parts) < 2:
+        return parts[0] if parts else Markup("")
+    patterns = {key: escape(value) for key, value in list_patterns(style).items()}
+    if len(parts) == 2:
+        return patterns["2"].format(*parts)
+    result = patterns["start"].format(parts[0], parts[1])
+    for part in parts[2:-1]:
+        result = patterns["middle"].format(result, part)
+    return patterns["end"].format(result, parts[-1])
 
 
 def jinput(value):

@@ -4,7 +4,7 @@
 import pytest
 
 import models
-from hamsayeh.domain import demo
+from hamsayeh.domain import assemblies, demo
 from tests.browser.test_board import switch_to
 from tests.conftest import REGISTRY_KEY
 
@@ -21,7 +21,8 @@ def test_two_charities_of_damavand_find_the_same_family(site_without_js, db):
     # Staff of charity A record a family.
     site.sign_in("09120000005")
     site.visit("/registry/")
-    site.follow("/registry/new")
+    # The link keeps the organization, and the assembly, the staff member works at.
+    site.follow(f"/registry/new?org={charity_a.id}-{assemblies.assemblies_of(charity_a).get().id}")
     site.page.check("input[name=id_kind][value=national]")
     site.fill("number", code)
     site.fill("name", "خانوادهٔ کریمی")
@@ -53,7 +54,7 @@ def test_two_charities_of_damavand_find_the_same_family(site_without_js, db):
     site.visit("/registry/import")
 
     # The assembly's page and the charities' portals.
-    site.visit(f"/orgs/assemblies/{charity_a.assembly_id}")
+    site.visit(f"/orgs/assemblies/{assemblies.assemblies_of(charity_a).get().id}")
     site.visit("/orgs/")
     site.visit(f"/orgs/{charity_a.id}")
 

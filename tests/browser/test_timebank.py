@@ -67,6 +67,7 @@ def test_center_staff_lower_a_seniors_floor_and_correct_a_mistake(site, people, 
         account, timebank.member_account(people["volunteer"]), 300, senior, reason="اشتباه تایپی"
     )
     site.sign_in(staff.phone)
+    site.page.click("header summary")  # staff find their links in the menu
     site.page.click("header a[href='/time/center']")
     site.page.wait_for_load_state("load")
     site.check()
