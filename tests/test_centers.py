@@ -1,17 +1,15 @@
 """Mosbat-e Zendegi centers: their pages, programs with sign-ups and a waiting
 list, cancelling with notice, and the printed notices with a QR code back."""
 
-import io
-
 import jdatetime
 import pytest
-from pypdf import PdfReader
 
 import models
 from hamsayeh.domain import accounts, centers
 from tests.conftest import PIN, sign_in, submit
 from tests.factories import make_post, read_qr
 from tests.pages import check_page
+from tests.printing import pdf_text_and_fonts
 
 
 @pytest.fixture
@@ -96,13 +94,6 @@ def test_sign_ups_fill_the_places_then_a_waiting_list_that_moves_up(client, peop
     sign_in(client, neighbors[0].phone)
     submit(client, page, f"{page}/signup", {})
     assert models.ProgramSignup.get(models.ProgramSignup.user == neighbors[0]).status == "cancelled"
-
-
-def pdf_text_and_fonts(data):
-    reader = PdfReader(io.BytesIO(data))
-    text = "".join(page.extract_text() for page in reader.pages).replace("\u200c", "")
-    fonts = {str(font["/BaseFont"]) for page in reader.pages for font in page["/Resources"]["/Font"].values()}
-    return reader, text, fonts
 
 
 def test_a_programs_flyer_is_persian_with_its_own_font_and_a_qr_code_back(client, people, center, tmp_path):
