@@ -45,7 +45,9 @@ def test_a_double_submitted_sign_up_creates_one_account_and_signs_in(app, db):
     assert models.User.select().count() == 1
     # Another browser with the code from the SMS, but not the one that asked, gets nothing.
     stranger = app.test_client()
-    response = stranger.post(page, data={"csrf_token": csrf_token(stranger, page), "code": form["code"]})
+    # (The code's page is gone once the code is used: the stranger's token comes from the sign-up form.)
+    assert stranger.get(page).status_code == 404
+    response = stranger.post(page, data={"csrf_token": csrf_token(stranger, "/account/sign-up"), "code": form["code"]})
     assert response.status_code == 422 and stranger.get("/account/").status_code == 302
 
 

@@ -5,6 +5,7 @@ helper acts only once they have accepted."""
 
 import datetime
 import hashlib
+import logging
 import re
 import threading
 import time
@@ -241,8 +242,8 @@ def test_codes_are_limited_per_number_and_per_address(db):
         return accounts.request_sign_up(phone, "کسی", "9753", None, address, "{}".format, "exists")
 
     for index in range(3):
-        assert ask("09125550007", f"10.6.0.{index}").request_id
-    refused = ask("09125550007", "10.6.0.9")
+        assert ask("09125550007", f"10.6.{index}.1").request_id
+    refused = ask("09125550007", "10.6.9.1")
     assert refused.request_id is None and refused.wait_seconds > 50 * 60
     # A center's kiosk shares one address: it may ask more, but not without end.
     more = accounts.SIGN_UP_LIMITS["address"] - 1
@@ -597,16 +598,28 @@ def test_a_used_code_signs_no_one_in_again(app, db):
     assert submit(browser, page, page, {"code": code}).status_code == 302
     row = models.OneTimeCode.get()
     assert row.user_id is not None and row.pin_hash == "" and row.name == "" and row.tries == row.TRIES
-    # Someone who saw the page's address and the code sends them again, from another browser.
+    # Someone who saw the page's address (a kiosk's history, a log) finds no page there now...
     other = app.test_client()
-    response = submit(other, page, page, {"code": code})
+    assert other.get(page).status_code == 404
+    # ...and sending the code with it, from another browser, opens nothing.
+    response = submit(other, "/account/sign-up", page, {"code": code})
     assert 'id="f-code-error"' in check_page(response, status=422)
     assert other.get("/account/").status_code == 302
     assert accounts.confirm_sign_up(page.rsplit("/", 1)[1], code) == (None, "used")
     # The same browser pressing the button again is signed in already: it goes on.
-    assert submit(browser, page, page, {"code": code}).status_code == 302
+    assert submit(browser, "/account/", page, {"code": code}).status_code == 302
     assert browser.get("/account/").status_code == 200
     assert models.User.select().count() == 1
+
+
+def test_the_sign_up_code_page_shows_the_numbers_last_digits_only_and_is_gone_once_expired(app, db):
+    browser = app.test_client()
+    data = {"name": "پروین", "phone": "09125550601", "pin": "9753", "pin_again": "9753"}
+    page = submit(browser, "/account/sign-up", "/account/sign-up", data).location
+    html = check_page(browser.get(page))
+    assert "…۰۶۰۱" in html and "9125550601" not in persian.to_latin_digits(html)
+    models.OneTimeCode.update(expires_at=models.utcnow()).execute()
+    assert browser.get(page).status_code == 404
 
 
 def ask_code(phone, address, now):
@@ -628,14 +641,45 @@ def test_codes_to_one_number_are_limited_per_day(db):
 
 
 def test_sign_up_codes_have_a_site_wide_hourly_budget(db, monkeypatch):
-    monkeypatch.setitem(accounts.SIGN_UP_LIMITS, "site", 6)
+    monkeypatch.setitem(accounts.CODE_BUDGETS, "sign_up", 6)
     now = models.utcnow()
     for index in range(6):
-        assert ask_code(f"091255508{index:02d}", f"10.19.0.{index}", now).request_id
-    refused = ask_code("09125550899", "10.19.1.1", now)
+        assert ask_code(f"091255508{index:02d}", f"10.19.{index}.1", now).request_id
+    refused = ask_code("09125550899", "10.19.99.1", now)
     assert refused.request_id is None and refused.wait_seconds > 50 * 60
     assert models.SmsMessage.select().count() == 6
-    assert ask_code("09125550899", "10.19.1.1", now + datetime.timedelta(hours=1, seconds=1)).request_id
+    assert ask_code("09125550899", "10.19.99.1", now + datetime.timedelta(hours=1, seconds=1)).request_id
+
+
+def test_each_purpose_has_its_own_budget_and_a_spent_one_is_logged_without_numbers(db, monkeypatch, caplog):
+    """Whoever spends the sign-ups' budget, from many networks, does not shut
+    the front door: a guest still gets a code to ask for help, and a neighbor
+    one to claim their account. The operator is told which budget is spent."""
+    monkeypatch.setitem(accounts.CODE_BUDGETS, "sign_up", 4)
+    now = models.utcnow()
+    for index in range(4):
+        assert ask_code(f"091255512{index:02d}", f"10.21.{index}.1", now).request_id
+    with caplog.at_level(logging.WARNING, logger="hamsayeh.codes"):
+        assert ask_code("09125551299", "10.21.50.1", now).request_id is None
+    assert "budget of 4 codes for sign_up is spent" in caplog.text
+    assert "09125551299" not in caplog.text and "9125551299" not in caplog.text
+    asked = accounts.send_code("ask_help", "09125551298", "10.21.51.1", "{}".format, now=now)
+    claimed = accounts.send_code("claim", "09125551297", "10.21.52.1", "{}".format, now=now)
+    assert asked.request_id and claimed.request_id
+    assert accounts.CODE_BUDGETS["ask_help"] > max(accounts.CODE_BUDGETS["sign_up"], accounts.CODE_BUDGETS["claim"])
+
+
+def test_codes_from_one_ipv4_network_of_256_addresses_share_its_limit(db, monkeypatch, caplog):
+    monkeypatch.setitem(accounts.SIGN_UP_LIMITS, "address", 3)
+    now = models.utcnow()
+    for index in range(3):  # three addresses of one /24
+        assert ask_code(f"091255513{index:02d}", f"10.22.7.{index * 80 + 1}", now).request_id
+    with caplog.at_level(logging.WARNING, logger="hamsayeh.codes"):
+        assert ask_code("09125551310", "10.22.7.254", now).request_id is None
+    assert "the network 10.22.7.0/24 has asked for 3 codes this hour" in caplog.text
+    assert "9125551310" not in caplog.text
+    assert ask_code("09125551311", "10.22.8.1", now).request_id  # the next /24 is another network
+    assert ask_code("09125551312", "::ffff:10.22.7.9", now).request_id is None  # the same, written as IPv6
 
 
 def test_sign_ups_from_one_ipv6_network_share_the_address_limit(db, monkeypatch):

@@ -4,6 +4,7 @@ and sign-in with a throttle that slows an attacker but never locks the owner out
 import datetime
 import hashlib
 import ipaddress
+import logging
 import secrets
 from collections import namedtuple
 
@@ -57,11 +58,17 @@ SignUpRequest = namedtuple("SignUpRequest", "request_id wait_seconds")
 # Step two: the new account, or why not ("wrong", "expired", "used" or "taken").
 SignUpResult = namedtuple("SignUpResult", "user problem")
 
-# Sign-up SMS: per number in an hour and in a day, per address in an hour,
-# and for the whole site in an hour (each one costs money, and a flood of them
-# bothers whoever holds the number). Both kinds of SMS count alike, so the
+# Codes by SMS, of every purpose together: per number in an hour and in a
+# day, and per network in an hour ("address": an IPv4 /24 or an IPv6 /64, so
+# that one attacker's neighboring addresses count as one; see
+# `address_network`). Each one costs money, and a flood of them bothers
+# whoever holds the number. Both kinds of sign-up SMS count alike, so the
 # limit never tells whether a number has an account.
-SIGN_UP_LIMITS = {"phone": 3, "phone_per_day": 5, "address": 30, "site": 200}
+SIGN_UP_LIMITS = {"phone": 3, "phone_per_day": 5, "address": 30}
+# And for the whole site in an hour, a budget for each purpose: whoever
+# spends the sign-ups' budget does not shut the front door to guests asking
+# for help, whose budget is the largest.
+CODE_BUDGETS = {"sign_up": 200, "claim": 200, "ask_help": 1000}
 SIGN_UP_LIMIT_PERIOD = datetime.timedelta(hours=1)
 SIGN_UP_DAY = datetime.timedelta(days=1)
 # Codes are deleted this long after they expire: the daily limit needs them no longer.
@@ -72,6 +79,8 @@ CODES_KEPT = SIGN_UP_DAY
 NUMBER_UNDER_ATTACK = 10
 # PostgreSQL's advisory locks on throttle keys: this class, then 28 bits of the key.
 THROTTLE_LOCK_CLASS = 7243002
+# A warning when a code's limit refuses one (which limit, never the number).
+CODE_LOG = logging.getLogger("hamsayeh.codes")
 
 
 class SignupError(ValueError):
@@ -110,16 +119,34 @@ def _wait_for_limit(codes, limit, period, now):
     return int((oldest[0].created_at + period - now).total_seconds()) + 1
 
 
-def _sign_up_wait(phone, address_key, now):
+def _code_wait(purpose, phone, network, now):
+    """Seconds to wait before another code for `purpose` may go to `phone`
+    from `network` (address_network); 0 when it may go now. A limit that
+    refuses it is logged as a warning: which one, never the number."""
     codes = OneTimeCode.select(OneTimeCode.created_at)
     to_phone = codes.where(OneTimeCode.phone == phone)
     hour = SIGN_UP_LIMIT_PERIOD
-    return max(
-        _wait_for_limit(to_phone, SIGN_UP_LIMITS["phone"], hour, now),
-        _wait_for_limit(to_phone, SIGN_UP_LIMITS["phone_per_day"], SIGN_UP_DAY, now),
-        _wait_for_limit(codes.where(OneTimeCode.address_key == address_key), SIGN_UP_LIMITS["address"], hour, now),
-        _wait_for_limit(codes, SIGN_UP_LIMITS["site"], hour, now),
-    )
+    waits = {
+        "number": max(
+            _wait_for_limit(to_phone, SIGN_UP_LIMITS["phone"], hour, now),
+            _wait_for_limit(to_phone, SIGN_UP_LIMITS["phone_per_day"], SIGN_UP_DAY, now),
+        ),
+        "network": _wait_for_limit(
+            codes.where(OneTimeCode.address_key == _code_network_key(network)), SIGN_UP_LIMITS["address"], hour, now
+        ),
+        "site": _wait_for_limit(codes.where(OneTimeCode.purpose == purpose), CODE_BUDGETS[purpose], hour, now),
+    }
+    if waits["site"]:
+        CODE_LOG.warning("the site's hourly budget of %s codes for %s is spent", CODE_BUDGETS[purpose], purpose)
+    if waits["network"]:
+        CODE_LOG.warning("the network %s has asked for %s codes this hour", network, SIGN_UP_LIMITS["address"])
+    if waits["number"]:
+        CODE_LOG.warning("a number has been sent its most codes for now (%s)", purpose)
+    return max(waits.values())
+
+
+def _code_network_key(network):
+    return _throttle_key("code-network", network)
 
 
 def request_sign_up(phone, name, pin, neighborhood, address, code_text, exists_text, now=None):
@@ -129,14 +156,14 @@ def request_sign_up(phone, name, pin, neighborhood, address, code_text, exists_t
 
     `code_text(code)` and `exists_text` are the two messages in the person's language."""
     now = now or utcnow()
-    address_key = _throttle_key("ip", address_group(address))
+    network = address_network(address)
     request_id = secrets.token_urlsafe(16)
     code = f"{secrets.randbelow(10**6):06d}"
     code_hash, pin_hash = hash_pin(code), hash_pin(pin)
     with write_transaction():
         # Old codes go here, one cheap indexed delete, so no job is needed for them.
         OneTimeCode.delete().where(OneTimeCode.created_at < now - OneTimeCode.LIFETIME - CODES_KEPT).execute()
-        wait = _sign_up_wait(phone, address_key, now)
+        wait = _code_wait("sign_up", phone, network, now)
         if wait:
             audit.record_audit("account.sign_up_refused", subject=audit.phone_subject(phone))
             return SignUpRequest(None, wait)
@@ -145,7 +172,7 @@ def request_sign_up(phone, name, pin, neighborhood, address, code_text, exists_t
             request_hash=_hash(request_id),
             purpose="sign_up",
             phone=phone,
-            address_key=address_key,
+            address_key=_code_network_key(network),
             # A number that has an account is sent no code, so none can match.
             code_hash=code_hash,
             name=name,
@@ -172,27 +199,16 @@ def sign_up_request(request_id):
 
 def confirm_sign_up(request_id, code, now=None):
     """Step two: the right code creates the account, and is used up with it:
-    sending the same code again signs no one in ("used"). Each check first
-    uses up one of the request's tries, so guesses sent at the same moment
-    cannot go past the limit."""
+    sending the same code again signs no one in ("used"). The code is checked
+    as every code is (`check_code`: each check first uses up one of the
+    request's tries, so guesses sent at the same moment cannot pass the limit)."""
     now = now or utcnow()
     found = sign_up_request(request_id)
     if found is not None and found.user_id is not None:
         return SignUpResult(None, "used")
-    if found is None or found.expires_at < now:
-        return SignUpResult(None, "expired")
-    with write_transaction():
-        tried = (
-            OneTimeCode.update(tries=OneTimeCode.tries + 1)
-            .where(OneTimeCode.id == found.id, OneTimeCode.tries < OneTimeCode.TRIES)
-            .execute()
-        )
-    if not tried:
-        return SignUpResult(None, "expired")
-    if not verify_pin(found.code_hash, code):
-        with write_transaction():
-            audit.record_audit("account.sign_up_code_wrong", subject=audit.phone_subject(found.phone))
-        return SignUpResult(None, "wrong")
+    checked = check_code("sign_up", request_id, code, now)
+    if checked.problem:
+        return SignUpResult(None, checked.problem)
     with write_transaction():
         found = OneTimeCode.get_by_id(found.id)
         if found.user_id is not None:
@@ -216,6 +232,140 @@ def account_made_by(request_id, within, now=None):
     if found is None or found.user_id is None or (now - found.expires_at).total_seconds() > within:
         return None
     return User.get_by_id(found.user_id)
+
+
+# --- One-time SMS codes for any purpose (OneTimeCode.PURPOSES) --------------------------
+
+# Step one: the request's id (only its asker holds it), or how long to wait first.
+CodeRequest = namedtuple("CodeRequest", "request_id wait_seconds")
+# Step two: the code's row when the code is right (not yet used up), or why not:
+# "wrong", "expired" (too old, or no try left), or "used".
+CodeCheck = namedtuple("CodeCheck", "found problem")
+
+
+def send_code(purpose, phone, address, text, neighborhood=None, now=None):
+    """An SMS to `phone` with a fresh 6-digit code for `purpose`, bound to a new
+    request whose random id only the asker holds (both kept as hashes); or
+    how long to wait first. Codes of every purpose count together against
+    SIGN_UP_LIMITS (per number, an hour and a day; per network), and each
+    purpose against its own site-wide budget (CODE_BUDGETS).
+
+    `text(code)` is the message, in the person's language."""
+    now = now or utcnow()
+    network = address_network(address)
+    request_id = secrets.token_urlsafe(16)
+    code = f"{secrets.randbelow(10**6):06d}"
+    code_hash = hash_pin(code)
+    with write_transaction():
+        OneTimeCode.delete().where(OneTimeCode.created_at < now - OneTimeCode.LIFETIME - CODES_KEPT).execute()
+        wait = _code_wait(purpose, phone, network, now)
+        if wait:
+            audit.record_audit(f"code.{purpose}.refused", subject=audit.phone_subject(phone))
+            return CodeRequest(None, wait)
+        OneTimeCode.create(
+            request_hash=_hash(request_id),
+            purpose=purpose,
+            phone=phone,
+            address_key=_code_network_key(network),
+            code_hash=code_hash,
+            neighborhood=neighborhood,
+            created_at=now,
+            expires_at=now + OneTimeCode.LIFETIME,
+        )
+        sms.queue_sms(phone, text(code))
+        audit.record_audit(f"code.{purpose}.sent", subject=audit.phone_subject(phone))
+    return CodeRequest(request_id, 0)
+
+
+def code_request(purpose, request_id):
+    """The code request for `purpose` that `request_id` started (expired or not), or None."""
+    if not request_id:
+        return None
+    return OneTimeCode.get_or_none(OneTimeCode.request_hash == _hash(request_id), OneTimeCode.purpose == purpose)
+
+
+def still_open(found, now=None):
+    """Whether the code request `found` (of any purpose, a sign-up too) may
+    still be used: not used, not expired, a try left. Its page is found only
+    while it is: the page's address stays in a kiosk's history and in logs."""
+    now = now or utcnow()
+    return (
+        found is not None
+        and found.used_at is None
+        and found.user_id is None
+        and found.tries < OneTimeCode.TRIES
+        and found.expires_at > now
+    )
+
+
+def check_code(purpose, request_id, code, now=None):
+    """Whether `code` is the one sent for this request. Each check first uses
+    up one of the request's tries (OneTimeCode.TRIES), so guesses sent at the
+    same moment cannot pass the limit. A right code is returned, not used up:
+    the caller uses it up with `use_code`, in the transaction that acts on it."""
+    now = now or utcnow()
+    found = code_request(purpose, request_id)
+    if found is not None and found.used_at is not None:
+        return CodeCheck(None, "used")
+    if found is None or found.expires_at < now:
+        return CodeCheck(None, "expired")
+    with write_transaction():
+        tried = (
+            OneTimeCode.update(tries=OneTimeCode.tries + 1)
+            .where(OneTimeCode.id == found.id, OneTimeCode.tries < OneTimeCode.TRIES)
+            .execute()
+        )
+    if not tried:
+        # No try left: all used up by guesses, or by the right code sent a moment before this one.
+        used = OneTimeCode.select().where(OneTimeCode.id == found.id, OneTimeCode.used_at.is_null(False)).exists()
+        return CodeCheck(None, "used" if used else "expired")
+    if not verify_pin(found.code_hash, code):
+        with write_transaction():
+            audit.record_audit(f"code.{purpose}.wrong", subject=audit.phone_subject(found.phone))
+        return CodeCheck(None, "wrong")
+    return CodeCheck(found, None)
+
+
+def use_code(found, now=None):
+    """Inside the caller's transaction, before it makes anything: the right
+    code `found` is used up, and no try is left. False when it was used
+    already: the caller then makes nothing. (On PostgreSQL the row stays
+    locked until the transaction ends: a second request using the same code
+    at the same moment waits, then finds it used.)"""
+    now = now or utcnow()
+    return bool(
+        OneTimeCode.update(used_at=now, tries=OneTimeCode.TRIES, expires_at=now)
+        .where(OneTimeCode.id == found.id, OneTimeCode.used_at.is_null())
+        .execute()
+    )
+
+
+def code_confirmed(found, user):
+    """Inside the same transaction: the account the code confirmed, where a
+    second press of the same button finds it."""
+    OneTimeCode.update(user=user).where(OneTimeCode.id == found.id).execute()
+
+
+def account_for_number(phone, name, neighborhood, **display):
+    """Inside the caller's transaction, for a number just confirmed by a code:
+    its account, or a new one without a PIN (none opens it until its holder
+    claims it and chooses one). `display` (text_size, high_contrast,
+    simple_mode, language) is given to a new account only. None when the
+    number's account is disabled."""
+    user = User.by_phone(phone)
+    if user is None:
+        user = _create_account(phone, name, "", ("resident",), neighborhood)
+        if display:
+            User.update(**display).where(User.id == user.id).execute()
+            for field, value in display.items():
+                setattr(user, field, value)
+        return user
+    return user if user.is_active else None
+
+
+def has_pin(user):
+    """Whether the account has a PIN of its own (one made by a code has none yet)."""
+    return bool(user.pin_hash)
 
 
 def set_roles(user, roles, actor):
@@ -320,6 +470,19 @@ def address_group(address):
             return str(ip.ipv4_mapped)
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
     return str(ip)
+
+
+def address_network(address):
+    """The network that a code's limit per address counts by: an IPv4 /24, or
+    an IPv6 /64 (as `address_group`). Codes cost money and any address can
+    ask for them: an attacker's neighboring addresses count as one."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return str(ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 64}", strict=False))
 
 
 def _throttle_keys(phone, address):
@@ -570,7 +733,16 @@ def sign_in(phone, pin, address, now=None, device_tokens=(), shared=False):
     return SignIn(None, wait)
 
 
-PROFILE_FIELDS = ("name", "neighborhood", "language", "text_size", "high_contrast", "simple_mode")
+PROFILE_FIELDS = (
+    "name",
+    "neighborhood",
+    "language",
+    "text_size",
+    "high_contrast",
+    "simple_mode",
+    "sms_events",
+    "sms_announcements",
+)
 
 
 def update_profile(user, **changes):

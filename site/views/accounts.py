@@ -9,7 +9,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from playhouse.flask_utils import get_object_or_404
 
 import models
-from hamsayeh.domain import access, accounts, acting, sessions
+from hamsayeh.domain import access, accounts, acting, claims, notifications, sessions
 from hamsayeh.web import auth
 from hamsayeh.web.forms import Form
 from hamsayeh.web.sessions import device_summary
@@ -138,7 +138,10 @@ def sign_up_request_or_404(request_id):
 
 @bp.get("/sign-up/<request_id>")
 def confirm_sign_up(request_id):
+    """The code's page, while the code may be used (the number shown by its last digits only)."""
     asked = sign_up_request_or_404(request_id)
+    if not accounts.still_open(asked):
+        abort(404)
     return render_template("account/sign_up_code.html", form=Form(), asked=asked, request_id=request_id)
 
 
@@ -160,7 +163,7 @@ def finish_sign_up(request_id):
             auth.start_session(result.user)
             flash(_("Welcome, %(name)s. Your account is ready.", name=result.user.name))
             home = url_for("areas.index") if result.user.neighborhood_id is None else url_for("main.home")
-            return _remember_device(redirect(home), result.user)
+            return auth.keep_guest_display(result.user, _remember_device(redirect(home), result.user))
         form.error("code", CODE_PROBLEMS[result.problem])
     form.data.pop("code", None)
     return render_template("account/sign_up_code.html", form=form, asked=asked, request_id=request_id), 422
@@ -191,7 +194,8 @@ def start_session():
             auth.start_session(result.user)
             # A member who chose the simple pages lands on them.
             home = "simple.home" if result.user.simple_mode else "main.home"
-            return _remember_device(redirect(auth.safe_next(form["next"], home)), result.user)
+            response = _remember_device(redirect(auth.safe_next(form["next"], home)), result.user)
+            return auth.keep_guest_display(result.user, response)
         if result.wait_seconds:
             form.error("pin", wait_message(result.wait_seconds))
         else:
@@ -213,6 +217,7 @@ def render_profile(form, helper_form=None, status=200):
             "account/profile.html",
             form=form,
             helper_form=helper_form or Form(),
+            sms_events=notifications.wants_sms(g.user),
             role_labels=auth.ROLE_LABELS,
             helpers=list(acting.helpers_of(g.user)),
             asks=[] if g.actor else list(acting.asked_of(g.user)),
@@ -420,3 +425,94 @@ def end_other_sessions():
     sessions.end_all(g.user, keep=auth.current_session_key())
     flash(_("You are signed out on every other device."))
     return redirect(url_for("accounts.list_sessions"))
+
+
+# --- SMS: what the member is told by SMS ---------------------------------------------
+
+
+@bp.post("/sms")
+@auth.signed_in_only
+def save_sms():
+    """SMS of my own events (on by default on the simple pages and for
+    accounts made by SMS or at a desk), and announcements (only when asked)."""
+    events = request.form.get("sms_events") == "1"
+    announcements = request.form.get("sms_announcements") == "1"
+    accounts.update_profile(g.user, sms_events=events, sms_announcements=announcements)
+    flash(_("Your SMS choices are saved."))
+    return redirect(url_for("accounts.profile"))
+
+
+# --- Claiming an account made at a desk or by an import, with an SMS code -------------
+
+CLAIM_PROBLEMS = {
+    **CODE_PROBLEMS,
+    "used": _l("This code has already been used. Sign in with your number and PIN."),
+    "none": _l("There is no account to claim with this number. Sign in, or sign up."),
+}
+
+
+def _claim_sms(code):
+    return _("Hamsayeh: your code is %(code)s. It works for 10 minutes. Never give it.", code=digits(code))
+
+
+@bp.get("/claim")
+def claim():
+    return render_template("account/claim.html", form=Form())
+
+
+@bp.post("/claim")
+def send_claim_code():
+    """Step one: an SMS to the number, with a code or, when it has no account
+    to claim, saying so. This page says the same either way."""
+    form = Form(request.form)
+    phone = form.phone()
+    if form.ok:
+        asked = claims.send_claim_code(
+            phone,
+            _client_address(),
+            _claim_sms,
+            _("Hamsayeh: there is no account to claim with this number."),
+        )
+        if asked.request_id:
+            return redirect(url_for("accounts.confirm_claim", request_id=asked.request_id))
+        minutes = digits(max(1, round(asked.wait_seconds / 60)))
+        form.error(
+            "phone", _l("Many codes were asked for just now. Wait %(minutes)s minutes and try again.", minutes=minutes)
+        )
+    return render_template("account/claim.html", form=form), 422
+
+
+def claim_request_or_404(request_id):
+    asked = claims.claim_request(request_id)
+    if asked is None:
+        abort(404)
+    return asked
+
+
+@bp.get("/claim/<request_id>")
+def confirm_claim(request_id):
+    """The code's page, while the code may be used (the number shown by its last digits only)."""
+    asked = claim_request_or_404(request_id)
+    if not accounts.still_open(asked):
+        abort(404)
+    return render_template("account/claim_code.html", form=Form(), asked=asked, request_id=request_id)
+
+
+@bp.post("/claim/<request_id>")
+def finish_claim(request_id):
+    """Step two: the code from the SMS and a new PIN make the account mine, and sign me in."""
+    asked = claim_request_or_404(request_id)
+    form = Form(request.form)
+    code = form.required("code", _l("Type the code from the SMS."))
+    pin = form.new_pin()
+    if form.ok:
+        result = claims.claim(request_id, code, pin)
+        if result.user is not None:
+            auth.start_session(result.user)
+            flash(_("Welcome, %(name)s. Your account is yours now, with your own PIN.", name=result.user.name))
+            home = "simple.home" if result.user.simple_mode else "main.home"
+            return _remember_device(redirect(url_for(home)), result.user)
+        form.error("code", CLAIM_PROBLEMS[result.problem])
+    for field in ("code", "pin", "pin_again"):
+        form.data.pop(field, None)
+    return render_template("account/claim_code.html", form=form, asked=asked, request_id=request_id), 422

@@ -7,16 +7,16 @@ starts one beside the development server.
 A task runs inside the application that was created in its process, so it
 uses the same database and configuration as the pages."""
 
-import uuid
+import time
 from pathlib import Path
 
 import click
 from flask import current_app, url_for
-from huey import RedisHuey, SqliteHuey
+from huey import RedisHuey, SqliteHuey, crontab
 
 import models
-from hamsayeh.domain import centers
-from hamsayeh.web import pdf
+from hamsayeh.domain import casework, centers
+from hamsayeh.web import files, observability, pdf, sms_gateway
 from hamsayeh.web.catalog import catalog
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,8 +44,17 @@ def init_app(app):
     _app = app
     huey = make_queue(app.config)
     print_batch = huey.task(retries=2, retry_delay=5, name="print_batch")(_print_batch)
+    # Sending the outbox's SMS, with retries and back-off (web/sms_gateway.py).
+    sms_gateway.init_tasks(app, huey)
+    # The welfare desk's reminders of tomorrow's visits, looked for every ten minutes.
+    huey.periodic_task(crontab(minute="*/10"), name="case_reminders")(_case_reminders)
     app.extensions["huey"] = huey
     app.cli.add_command(worker_command)
+
+
+def _case_reminders():
+    with _app.app_context(), models.connection():
+        return casework.send_reminders()
 
 
 def _print_batch(batch_id, base_url):
@@ -61,9 +70,8 @@ CARDS_PER_PART = 20
 
 
 def batch_file(batch):
-    folder = Path(current_app.instance_path) / "prints"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"batch-{batch.id}.pdf"
+    """The batch's name in the file store that every node sees (web/files.py)."""
+    return f"prints/batch-{batch.id}.pdf"
 
 
 def card_context(center, profiles):
@@ -87,16 +95,15 @@ def render_batch(batch_id):
     def done(number):
         centers.batch_progress(batch, min(number * CARDS_PER_PART, len(profiles)))
 
+    started = time.perf_counter()
     try:
         data = pdf.render_in_parts("pdf/cards.html", (card_context(batch.center, part) for part in parts), done)
-        path = batch_file(batch)
-        temporary = path.with_suffix(f".{uuid.uuid4().hex}.part")
-        temporary.write_bytes(data)
-        temporary.replace(path)  # a reader never sees half a file
+        files.store().write(batch_file(batch), data)  # whole or not at all
     except Exception:
         centers.batch_failed(batch)
         raise
     centers.batch_done(batch, len(profiles))
+    observability.batch_made(time.perf_counter() - started)
 
 
 print_batch = None  # the task, registered on the queue by init_app
@@ -106,5 +113,9 @@ print_batch = None  # the task, registered on the queue by init_app
 @click.option("--workers", default=2, help="Threads that run tasks.")
 def worker_command(workers):
     """Run the background worker (printing batches) until stopped."""
+    try:
+        observability.check_before_serving(current_app)  # never works on a schema behind its code
+    except observability.StartupError as error:
+        raise click.ClickException(str(error)) from error
     click.echo(f"worker for {current_app.name}: {type(huey.storage).__name__}")
     huey.create_consumer(workers=workers, worker_type="thread").run()
