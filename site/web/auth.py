@@ -10,11 +10,14 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
+from itsdangerous import BadData, TimestampSigner
 
 from hamsayeh import persian
-from hamsayeh.domain import acting
+from hamsayeh.domain import accounts, acting
 from hamsayeh.domain.access import may_act_for
 from hamsayeh.web.catalog import catalog
+from hamsayeh.web.sessions import MEMBER_KEY
 from models import STAFF_ROLES, TEXT_SIZES, User
 
 ROLE_LABELS = {
@@ -38,6 +41,10 @@ SEEN_RESOLUTION = 60
 PREFERENCES_COOKIE = "prefs"
 LANGUAGE_COOKIE = "lang"
 GUEST_NEIGHBORHOOD_COOKIE = "hood"
+# Where a guest sent off to choose their neighborhood goes back to once they
+# chose it: a name from this list, never an address (no open redirect).
+RETURN_COOKIE = "then"
+RETURNS = {"need": "simple.need_kind"}
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
@@ -45,6 +52,7 @@ def init_app(app):
     app.config.setdefault("PERMANENT_SESSION_LIFETIME", SESSION_LIMITS["member"][1])
     app.before_request(load_user)
     app.after_request(record_acting_write)
+    app.jinja_env.globals["light_csrf_token"] = light_csrf_token
 
 
 def session_limits(roles):
@@ -180,20 +188,25 @@ class Preferences:
     text_size: int = 0
     high_contrast: bool = False
     simple_mode: bool = False
+    # A guest chose the size and contrast on this device: the next sign-in keeps them.
+    chosen: bool = False
 
     @classmethod
     def from_cookie(cls, value):
-        """'t1c0s0': text size 1, normal contrast, full mode."""
+        """'t1c0s0': text size 1, normal contrast, full mode; 't1c0s0p': the
+        same, chosen by a guest on this device."""
         prefs = cls()
-        if value and len(value) == 6 and value[0] == "t" and value[2] == "c" and value[4] == "s":
+        if value and len(value) in (6, 7) and value[0] == "t" and value[2] == "c" and value[4] == "s":
             if persian.whole_number(value[1]) in TEXT_SIZES:
                 prefs.text_size = int(value[1])
             prefs.high_contrast = value[3] == "1"
             prefs.simple_mode = value[5] == "1"
+            prefs.chosen = value[6:] == "p"
         return prefs
 
     def to_cookie(self):
-        return f"t{self.text_size}c{int(self.high_contrast)}s{int(self.simple_mode)}"
+        chosen = "p" if self.chosen else ""
+        return f"t{self.text_size}c{int(self.high_contrast)}s{int(self.simple_mode)}{chosen}"
 
 
 def current_preferences():
@@ -201,6 +214,20 @@ def current_preferences():
     if user is not None:
         return Preferences(user.text_size, user.high_contrast, user.simple_mode)
     return Preferences.from_cookie(request.cookies.get(PREFERENCES_COOKIE))
+
+
+def keep_guest_display(user, response):
+    """At sign-in: the text size and contrast this browser chose as a guest
+    win over the account's saved ones and are saved to it (a senior who made
+    the text large before signing in keeps it large). Never at a kiosk, which
+    is everyone's device. The cookie then stops saying "chosen": the account
+    holds the choice from now on."""
+    prefs = Preferences.from_cookie(request.cookies.get(PREFERENCES_COOKIE))
+    if not prefs.chosen or g.get("kiosk") is not None:
+        return response
+    accounts.update_profile(user, text_size=prefs.text_size, high_contrast=prefs.high_contrast)
+    kept = Preferences(prefs.text_size, prefs.high_contrast, user.simple_mode)
+    return remember_cookie(response, PREFERENCES_COOKIE, kept.to_cookie())
 
 
 def remember_cookie(response, name, value):
@@ -215,6 +242,29 @@ def remember_cookie(response, name, value):
     return response
 
 
+def send_to_choose_neighborhood(then):
+    """To the neighborhood finder, remembering (for half an hour) the step to
+    come back to: a first-time guest asking for help does not start again."""
+    response = redirect(url_for("areas.index"))
+    response.set_cookie(
+        RETURN_COOKIE,
+        then,
+        max_age=1800,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
+
+
+def after_choosing_neighborhood():
+    """The page a guest goes to once a neighborhood is chosen: the step they
+    were sent from, or the home page."""
+    response = redirect(url_for(RETURNS.get(request.cookies.get(RETURN_COOKIE, ""), "main.home")))
+    response.delete_cookie(RETURN_COOKIE)
+    return response
+
+
 def chosen_neighborhood():
     """The signed-in member's neighborhood, or the one a guest chose."""
     if g.user is not None:
@@ -225,3 +275,79 @@ def chosen_neighborhood():
         hood = request.cookies.get(GUEST_NEIGHBORHOOD_COOKIE, "")
         hood_id = persian.whole_number(hood)
     return catalog().neighborhood(hood_id) if hood_id is not None else None
+
+
+# --- Forms a guest sends from any page, without a session ------------------------------
+#
+# Every form carries a CSRF token. Flask-WTF's is kept in the session, so a
+# guest's first page with a form would start a session and set its cookie. The
+# language and simple-mode switches sit in every page's footer: for a guest
+# they carry a light token instead, signed by the site and the same for every
+# guest for a minute, so a public page sets no cookie and writes no session.
+# What those two forms change is this browser's own display; the light token
+# opens no other form, and is refused when the browser says the form was sent
+# from another site. Every other form (signing in or up above all) keeps the
+# session's token.
+
+LIGHT_FORMS = frozenset({"main.set_language", "simple.set_mode"})
+LIGHT_TOKEN_PREFIX = "light."  # noqa: S105 (a marker, not a secret)
+LIGHT_TOKEN_MAX_AGE = 24 * 3600
+LIGHT_TOKEN_RENEWAL = 60  # seconds a process reuses the token it signed
+CSRF_SESSION_KEY = "csrf_token"  # where Flask-WTF keeps the session's token
+
+
+def light_csrf_token(endpoint):
+    """The token of a footer form that posts to `endpoint` (one of LIGHT_FORMS):
+    the session's own for a member or a guest who has one, else a light one."""
+    if endpoint not in LIGHT_FORMS:
+        raise ValueError(f"{endpoint} is not a form a guest may send without a session")
+    if MEMBER_KEY in session or CSRF_SESSION_KEY in session:
+        return generate_csrf()
+    token, made = current_app.extensions.get("light_csrf_token", (None, 0))
+    now = time.time()
+    if now - made > LIGHT_TOKEN_RENEWAL:
+        token = LIGHT_TOKEN_PREFIX + _light_signer().sign(LIGHT_TOKEN_PREFIX).decode()
+        current_app.extensions["light_csrf_token"] = (token, now)
+    return token
+
+
+def _light_signer():
+    return TimestampSigner(current_app.secret_key, salt="hamsayeh-light-form")
+
+
+def check_light_token(token):
+    """A guest's light token: signed here, fresh, sent to one of LIGHT_FORMS
+    and not from another site. Raises CSRFError (the "form has expired" page)."""
+    try:
+        _light_signer().unsign(token[len(LIGHT_TOKEN_PREFIX) :], max_age=LIGHT_TOKEN_MAX_AGE)
+    except BadData:
+        raise CSRFError("The light token is invalid or expired.") from None
+    if request.endpoint not in LIGHT_FORMS:
+        raise CSRFError("A light token opens only the footer's forms.")
+    if posted_from_another_site():
+        raise CSRFError("The form was sent from another site.")
+
+
+def posted_from_another_site():
+    """What the browser says of where the form was: Sec-Fetch-Site, else the
+    Origin, else the Referer (this site sends it to itself, Referrer-Policy
+    same-origin). A client that says nothing is not a browser sending a form
+    from another page, or one too old to tell."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site:
+        return site not in ("same-origin", "none")
+    source = request.headers.get("Origin") or request.headers.get("Referer")
+    return source is not None and urlsplit(source).netloc != request.host
+
+
+class CSRF(CSRFProtect):
+    """Flask-WTF's CSRF protection, which also takes a guest's light token."""
+
+    def protect(self, apply_exemptions=False):
+        if request.method in current_app.config["WTF_CSRF_METHODS"] and MEMBER_KEY not in session:
+            token = self._get_csrf_token()
+            if token and token.startswith(LIGHT_TOKEN_PREFIX):
+                check_light_token(token)
+                g.csrf_valid = True
+                return
+        super().protect(apply_exemptions=apply_exemptions)
