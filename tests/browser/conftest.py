@@ -89,7 +89,8 @@ class Site:
     def submit(self, action):
         """Send the form that posts to `action` and check the page it leads to."""
         with self.page.expect_navigation():
-            self.page.click(f"form[action='{action}'] button[type=submit]")
+            # The form's own button: at a kiosk, the big number pad's keys (and a hidden default) come before it.
+            self.page.click(f"form[action='{action}'] button[type=submit]:not([name=kiosk_key]):not([hidden])")
         self.check()
 
     def follow(self, href):
