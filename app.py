@@ -2,14 +2,12 @@
 database, translations, CSRF, htmx, the blueprints, template filters and the
 command-line commands together. Nothing runs at import time."""
 
-import gzip
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel
-from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -18,7 +16,7 @@ import models
 from hamsayeh import views
 from hamsayeh.domain import audit, registry, sessions
 from hamsayeh.views import kiosk, sms
-from hamsayeh.web import auth, cli, errors, tasks, templating
+from hamsayeh.web import auth, backups, cli, compression, errors, observability, tasks, templating
 from hamsayeh.web.sessions import ServerSessionInterface
 
 LANGUAGES = ("fa", "en")
@@ -32,6 +30,10 @@ LOCAL_HOSTS = ("localhost", "127.0.0.1")
 class Site(Flask):
     """Flask, with outside addresses built from the configured public one."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plain_addresses = {}
+
     def url_for(self, endpoint, *, _external=None, **values):
         """An address for outside the page (a printed URL, a QR code) names the
         configured public address, never the Host a request brought."""
@@ -39,7 +41,18 @@ class Site(Flask):
         if _external and public:
             values.pop("_scheme", None)
             return public + super().url_for(endpoint, _external=False, **values)
-        return super().url_for(endpoint, _external=_external, **values)
+        if values or _external or endpoint.startswith(".") or not has_request_context():
+            return super().url_for(endpoint, _external=_external, **values)
+        # An address with no values (the menu's, the footer's: a dozen a page)
+        # is the same for every request under one root path: built once
+        # (while no url_defaults function could add values to it).
+        key = (endpoint, request.script_root)
+        address = self.plain_addresses.get(key)
+        if address is None:
+            address = super().url_for(endpoint)
+            if not any(self.url_default_functions.values()):
+                self.plain_addresses[key] = address
+        return address
 
 
 def create_app(config=None):
@@ -63,8 +76,18 @@ def create_app(config=None):
         SESSION_URL=os.environ.get("HAMSAYEH_SESSION_URL", ""),
         QUEUE_URL=os.environ.get("HAMSAYEH_QUEUE_URL", ""),
         QUEUE_FILE=os.environ.get("HAMSAYEH_QUEUE_FILE") or str(Path(app.instance_path) / "queue.sqlite3"),
+        # Several nodes: files the site makes in a shared folder (default: the
+        # database), the limits' counts in Redis (default: the sessions' or
+        # queue's Redis, else the database), and who may read /metrics.
+        FILES_DIR=os.environ.get("HAMSAYEH_FILES_DIR", ""),
+        LIMITS_URL=os.environ.get("HAMSAYEH_LIMITS_URL", ""),
+        METRICS_TOKEN=os.environ.get("HAMSAYEH_METRICS_TOKEN", ""),
+        BACKUP_DIR=os.environ.get("HAMSAYEH_BACKUP_DIR") or str(Path(app.instance_path) / "backups"),
     )
     app.config.update(config or {})
+    # A server checks Redis and the schema before serving; a `flask` command
+    # does not (`flask migrate` is what brings the schema up), nor a test.
+    app.config.setdefault("START_CHECKS", os.environ.get("FLASK_RUN_FROM_CLI") != "true" and not app.testing)
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _secret_key(app)
     app.config.setdefault("REGISTRY_KEY", _registry_key(app))
     app.config["AUDIT_KEY"] = app.config.get("AUDIT_KEY") or _audit_key(app)
@@ -78,12 +101,13 @@ def create_app(config=None):
     audit.use_audit_key(app.config["AUDIT_KEY"])
     sessions.use_store(_session_store(app))
     app.session_interface = ServerSessionInterface(before_open=_connect_database)
+    observability.check_database(app)
     _check_registry_key(app)
     app.before_request(_connect_database)
     app.teardown_appcontext(_close_database)
 
     Babel(app, locale_selector=auth.selected_locale, timezone_selector=lambda: "Asia/Tehran")
-    CSRFProtect(app)
+    auth.CSRF(app)  # Flask-WTF's, which also takes a guest's light token (see auth)
     Htmx(app)
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1)
@@ -98,8 +122,12 @@ def create_app(config=None):
         app.register_blueprint(blueprint)
     sms.init_app(app)
     app.register_error_handler(SecurityError, _unknown_host)
+    app.config["SECURITY_HEADERS"] = _security_header_values(app)
     app.after_request(_security_headers)
     app.after_request(_compress)
+    if app.config["START_CHECKS"]:
+        observability.check_before_serving(app)
+    observability.init_app(app)  # outermost: the probes answer before anything else runs
     return app
 
 
@@ -127,10 +155,11 @@ def _audit_key(app):
 def _keep_database_private(url):
     """A SQLite database, its WAL and shared-memory files readable by their
     owner only. SQLite gives the files it makes beside a database that
-    database's mode, so the database is made here, empty, with 0600."""
-    if not url.startswith("sqlite:///"):
+    database's mode, so the database is made here, empty, with 0600. A
+    database in memory (or a `file:` URI) has no file to make."""
+    path = backups.sqlite_file(url)
+    if path is None:
         return
-    path = Path(url[len("sqlite:///") :])
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
@@ -198,28 +227,44 @@ def _unknown_host(error):
 
 def _security_headers(response):
     headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; "
-        f"style-src 'self' '{current_app.config['INLINE_CSS_HASH']}'; "
-        "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-    )
+    # One pass over the few headers there are: a missing one looked up by
+    # name costs Werkzeug an exception, and these run on every response.
+    present = {name.lower() for name, _value in headers}
+    for name, value in current_app.config["SECURITY_HEADERS"]:
+        if name.lower() not in present:
+            headers.add(name, value)
+    vary = []
     # Anything sent to a signed-in person (a page, a statement, cards, a CSV)
     # may hold personal data: keep it out of every cache and out of the Back
     # button of a shared phone or kiosk (ASVS V14.3.2).
     # The exception is what a view declares public and the same for everyone
     # (the pinned htmx file, Listen's audio of signed words).
     if g.get("user") is not None and not response.cache_control.public:
-        response.headers["Cache-Control"] = "no-store"
-        response.vary.add("Cookie")
+        headers["Cache-Control"] = "no-store"
+        present.add("cache-control")
+        vary.append("Cookie")
     if response.mimetype == "text/html":
-        response.vary.add("HX-Request")
-        response.vary.add("Cookie")
-        response.headers.setdefault("Cache-Control", "no-cache")
+        vary += ["HX-Request", "Cookie"]
+        if "cache-control" not in present:
+            headers["Cache-Control"] = "no-cache"
+    if vary:
+        response.vary.update(vary)
     return response
+
+
+def _security_header_values(app):
+    """The headers every response carries unless its view set them."""
+    return (
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+        (
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; "
+            f"style-src 'self' '{app.config['INLINE_CSS_HASH']}'; "
+            "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        ),
+    )
 
 
 def _compress(response):
@@ -234,7 +279,7 @@ def _compress(response):
     body = response.get_data()
     if len(body) < GZIP_MIN_BYTES:
         return response
-    response.set_data(gzip.compress(body, compresslevel=6))
+    response.set_data(compression.gzip_body(body))
     response.headers["Content-Encoding"] = "gzip"
     response.vary.add("Accept-Encoding")
     return response

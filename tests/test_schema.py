@@ -76,3 +76,40 @@ def test_audit_chain_detects_a_changed_entry(db, people):
     # Someone with raw database access edits a line: the chain shows it.
     models.AuditEntry.update(detail="edited").where(models.AuditEntry.id == entry.id).execute()
     assert audit.verify_audit_chain() == entry.id
+
+
+def test_every_write_a_cached_page_depends_on_raises_its_revision(db, places, people):
+    """The per-process caches ask one revision number whether they are current.
+    The triggers that raise it must survive every migration (SQLite drops a
+    table's triggers when a migration copies the table to change it)."""
+    tajrish, niavaran = places["Tajrish"], places["Niavaran"]
+
+    def raises(name, write):
+        read = models.catalog_revision if name == "catalog" else lambda: models.revision(name)
+        before = read()
+        write()
+        assert read() > before, name
+
+    raises("catalog", lambda: models.Area.update(name_en="Tajrish!").where(models.Area.id == tajrish.id).execute())
+    raises("catalog", lambda: models.ActivityType.update(name_en="x").execute())
+    center = models.Center.create(area=tajrish, name="مرکز آزمایشی")
+    raises("centers", lambda: models.Center.update(phone="02122223333").where(models.Center.id == center.id).execute())
+    raises("centers", lambda: models.CenterArea.create(center=center, area=niavaran))
+    raises(
+        "centers",
+        lambda: models.Program.create(
+            center=center,
+            title="کتاب‌خوانی",
+            activity_type=models.ActivityType.select().first(),
+            starts_at=models.utcnow(),
+            capacity=10,
+            created_by=people["center_staff"],
+            form_key="revision-test",
+        ),
+    )
+    raises(
+        "centers",
+        lambda: models.User.update(work_center=center).where(models.User.id == people["center_staff"].id).execute(),
+    )
+    county = models.Area.get(models.Area.kind == "city")
+    raises("organizations", lambda: models.Organization.create(name="خیریهٔ آزمایشی", kind="charity", county=county))

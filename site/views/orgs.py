@@ -3,18 +3,23 @@ business and government office has a public page; its managers keep it and
 its members; volunteers ask to join. A county's assembly of charities shares a
 directory, short posts of experience and lessons, and a capacity inventory."""
 
+import re
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from playhouse.flask_utils import get_object_or_404
 
 import models
 from hamsayeh import persian
-from hamsayeh.domain import access, centers, organizations
+from hamsayeh.domain import access, assemblies, centers, organizations
 from hamsayeh.web import auth, programs
+from hamsayeh.web.cache import fragment_cache
 from hamsayeh.web.catalog import catalog
 from hamsayeh.web.forms import Form, new_key
-from hamsayeh.web.templating import digits
+from hamsayeh.web.templating import digits, local_name
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
 
@@ -53,6 +58,7 @@ CAPACITY_LABELS = dict(
 )
 PERIOD_LABELS = dict(zip(models.Capacity.PERIODS, (_l("a week"), _l("a month"), _l("a year")), strict=True))
 ABOUT_MAX, CONTACT_MAX, NAME_MAX = 2000, 300, 160
+DIRECTORY_KEPT = 512  # directory pages (kind, county, language) kept per server process, about 10 KB each
 
 
 def labels():
@@ -62,14 +68,26 @@ def labels():
 @bp.get("/")
 def directory():
     kind = request.args.get("kind") if request.args.get("kind") in models.Organization.KINDS else ""
-    county = request.args.get("county", "")
-    return render_template(
-        "orgs/directory.html",
-        organizations=list(organizations.directory(kind, persian.whole_number(county))),
-        form=Form(kind=kind, county=county),
-        counties=list(organizations.counties()),
-        **labels(),
-    )
+    county_id = persian.whole_number(request.args.get("county", ""))
+    # The same for everyone: rendered again only when an organization or the
+    # area tree changed (the "organizations" revision, migration 0034, and the catalog's).
+    version = (models.revision("organizations"), catalog().revision)
+    cache = fragment_cache("orgs-directory", size=DIRECTORY_KEPT)
+    key = (kind, county_id, str(get_locale()))
+    listing = cache.get(key, version)
+    if listing is None:
+        # render_template's output is already escaped HTML.
+        listing = Markup(  # noqa: S704
+            render_template(
+                "orgs/_directory.html",
+                organizations=list(organizations.directory(kind, county_id)),
+                form=Form(kind=kind, county="" if county_id is None else str(county_id)),
+                counties=list(organizations.counties()),
+                **labels(),
+            )
+        )
+        cache.put(key, version, listing)
+    return render_template("orgs/directory.html", listing=listing)
 
 
 def organization_or_404(org_id):
@@ -105,6 +123,7 @@ def show(org_id):
         activities=[item for item in catalog().activity_types if item.id in chosen],
         membership=organizations.membership(organization, g.user),
         manages=access.manages(g.user, g.roles, organization),
+        assemblies=list(assemblies.assemblies_of(organization)),
         **labels(),
     )
 
@@ -354,7 +373,7 @@ def render_assembly(item, form, status=200):
     by_category, capacity, places = organizations.capacity_summary(item)
 
     def place_name(area_id):
-        return places[area_id].name if area_id in places else _("Whole county")
+        return local_name(places[area_id]) if area_id in places else _("Whole county")
 
     mine = access.assembly_organizations(g.user, g.roles, item)
     posts = organizations.assembly_posts(item) if access.may_read_assembly_posts(g.user, g.roles, item) else []
@@ -362,7 +381,9 @@ def render_assembly(item, form, status=200):
         render_template(
             "orgs/assembly.html",
             assembly=item,
-            members=list(item.members.order_by(models.Organization.name)),
+            members=list(assemblies.members(item)),
+            parents=assemblies.ancestors(item),
+            children=list(assemblies.children(item)),
             posts=list(posts),
             category_totals=[(CAPACITY_LABELS[c], by_category[c]) for c in CAPACITY_LABELS if c in by_category],
             capacity_rows=sorted(
@@ -387,7 +408,7 @@ def acting_member(item, form):
     mine = access.assembly_organizations(g.user, g.roles, item)
     if not mine:
         abort(403)
-    return next((org for org in mine if str(org.id) == form["org"]), mine[0])
+    return next((org for org in mine if form["org"] in (org.desk, str(org.id))), mine[0])
 
 
 @bp.post("/assemblies/<int:assembly_id>/posts")
@@ -433,3 +454,201 @@ def capacity(assembly_id):
     organizations.state_capacity(organization, form["category"], quantity, form["period"], area, g.user)
     flash(_("The capacity of %(name)s is saved.", name=organization.name))
     return redirect(url_for("orgs.assembly", assembly_id=item.id))
+
+
+# --- Organizations apply ------------------------------------------------------------------
+
+APPLY_FIELDS = ("name", "kind", "registration_number", "registration_body", "area")
+REGISTRATION_NUMBER = re.compile(r"^[0-9][0-9/\-]{0,29}$")
+
+
+def application_places():
+    """(id, "county" or "county › city › district") of the places an application may name."""
+    places = list(organizations.application_places())
+    names = {place.id: local_name(place) for place in places}
+    rows = []
+    for place in places:
+        if place.kind == "county":
+            rows.append((str(place.id), names[place.id]))
+        else:
+            chain = [local_name(a) for a in place.ancestors() if a.kind in ("county", "city")]
+            rows.append((str(place.id), " › ".join([*chain, names[place.id]])))
+    return rows
+
+
+def render_apply(form, status=200):
+    mine = list(organizations.applications_of(g.user)) if g.user else []
+    return (
+        render_template(
+            "orgs/apply.html",
+            form=form,
+            places=application_places(),
+            applications=mine,
+            **labels(),
+        ),
+        status,
+    )
+
+
+@bp.get("/apply")
+def apply():
+    """A group asks to open its page. A guest reads what it takes and signs in
+    (or up) first: the answer comes to the applicant's inbox, and the page
+    will be theirs to keep. What a guest typed comes back after signing in
+    (but the contact's name and number, which stay out of addresses)."""
+    form = Form(kind="charity", form_key=new_key())
+    for name in APPLY_FIELDS:
+        if request.args.get(name):
+            form.data[name] = persian.normalize(request.args[name])[:NAME_MAX]
+    if g.user is not None:
+        form.data.setdefault("contact_name", g.user.name)
+        form.data.setdefault("contact_phone", g.user.phone)
+    return render_apply(form)
+
+
+@bp.post("/apply")
+def send_application():
+    form = Form(request.form)
+    if g.user is None:
+        kept = {name: form[name] for name in APPLY_FIELDS if form[name]}
+        return redirect(url_for("accounts.sign_in", next=url_for("orgs.apply", **kept)))
+    name = form.text("name", models.OrganizationApplication.NAME_MAX, 3, _l("Write the organization's name."))
+    if name and organizations.name_taken(name):
+        form.error("name", _l("An organization with this name already has a page."))
+    elif name and organizations.application_waiting(name, other_than=form.form_key()):
+        form.error("name", _l("An application for an organization with this name is waiting for its answer."))
+    kind = form["kind"]
+    if kind not in models.Organization.KINDS:
+        form.error("kind", _l("Choose what kind of organization it is."))
+    optional = kind in models.Organization.REGISTRATION_OPTIONAL
+    number = form["registration_number"].replace(" ", "")
+    form.data["registration_number"] = number
+    if not number and not optional:
+        form.error(
+            "registration_number", _l("Write its registration number. Only grassroots groups may leave it empty.")
+        )
+    elif number and not REGISTRATION_NUMBER.match(number):
+        form.error("registration_number", _l("Write the registration number in digits, like 12345."))
+    body = form["registration_body"]
+    if not body and not optional:
+        form.error("registration_body", _l("Write which body registered it, like the Welfare Organization."))
+    elif len(body) > models.OrganizationApplication.BODY_MAX:
+        form.error(
+            "registration_body",
+            _l("Write at most %(count)s letters.", count=digits(models.OrganizationApplication.BODY_MAX)),
+        )
+    places = dict(application_places())
+    if form["area"] not in places:
+        form.error("area", _l("Choose the county or the district where it works."))
+    contact = form.text(
+        "contact_name", models.OrganizationApplication.CONTACT_MAX, 2, _l("Write the name of the person to contact.")
+    )
+    phone = form.phone("contact_phone")
+    about = form["about"]
+    if len(about) > models.OrganizationApplication.ABOUT_MAX:
+        form.error(
+            "about", _l("Write at most %(count)s letters.", count=digits(models.OrganizationApplication.ABOUT_MAX))
+        )
+    if not form.ok:
+        return render_apply(form, 422)
+    organizations.apply(
+        g.user,
+        form.form_key(),
+        name=name,
+        kind=kind,
+        registration_number=number,
+        registration_body=body,
+        area=int(form["area"]),
+        contact_name=contact,
+        contact_phone=phone,
+        about=about,
+    )
+    flash(_("Your application is sent. You will hear the answer in your inbox."))
+    return redirect(url_for("orgs.apply"))
+
+
+def reviewer_areas():
+    """The areas whose applications the reviewer answers: None for headquarters (all)."""
+    if access.is_headquarters(g.user, g.roles):
+        return None
+    return [item.area for item in assemblies.coordinated_by(g.user)]
+
+
+@bp.get("/applications")
+@auth.requires(access.may_review_applications)
+def applications():
+    within = reviewer_areas()
+    return render_template(
+        "orgs/applications.html",
+        pending=list(organizations.applications_to_answer(within)),
+        approved=list(organizations.applications_to_answer(within, "approved", limit=20)),
+        declined=list(organizations.applications_to_answer(within, "declined", limit=20)),
+        **labels(),
+    )
+
+
+def application_or_404(application_id):
+    """An application its reviewer may answer; to anyone else, as if it did not exist."""
+    item = get_object_or_404(
+        models.OrganizationApplication.select(), models.OrganizationApplication.id == application_id
+    )
+    if not access.may_answer_application(g.user, g.roles, item):
+        abort(404)
+    return item
+
+
+@bp.get("/applications/<int:application_id>")
+@auth.requires(access.may_review_applications)
+def application(application_id):
+    return render_application(application_or_404(application_id), Form())
+
+
+def render_application(item, form, status=200):
+    return (
+        render_template(
+            "orgs/application.html",
+            item=item,
+            form=form,
+            place=item.area,
+            ancestors=item.area.ancestors(),
+            name_taken=item.status == "pending" and organizations.name_taken(item.name),
+            **labels(),
+        ),
+        status,
+    )
+
+
+@bp.post("/applications/<int:application_id>/approve")
+@auth.requires(access.may_review_applications)
+def approve_application(application_id):
+    item = application_or_404(application_id)
+    form = Form(request.form)
+    try:
+        organization = organizations.approve(item, g.user)
+    except organizations.NameTaken:
+        form.error("approve", _l("An organization with this name already has a page. Decline, and say why."))
+        return render_application(item, form, 422)
+    except organizations.AlreadyAnswered:
+        flash(_("This application was already answered."))
+        return redirect(url_for("orgs.application", application_id=item.id))
+    flash(_("The page of %(name)s is open. Its applicant is its manager.", name=organization.name))
+    return redirect(url_for("orgs.show", org_id=organization.id))
+
+
+@bp.post("/applications/<int:application_id>/decline")
+@auth.requires(access.may_review_applications)
+def decline_application(application_id):
+    item = application_or_404(application_id)
+    form = Form(request.form)
+    reason = form.text(
+        "reason", models.OrganizationApplication.REASON_MAX, 5, _l("Write the reason: the applicant reads it.")
+    )
+    if not form.ok:
+        return render_application(item, form, 422)
+    try:
+        organizations.decline(item, g.user, reason)
+    except organizations.AlreadyAnswered:
+        flash(_("This application was already answered."))
+        return redirect(url_for("orgs.application", application_id=item.id))
+    flash(_("The application is declined. The applicant reads your reason."))
+    return redirect(url_for("orgs.applications"))

@@ -1,7 +1,13 @@
 """A small in-process cache of rendered fragments, bounded and thread-safe.
 
 Each server process keeps its own; an entry is used only while the version it
-was made for is still current, so a stale fragment is never shown."""
+was made for is still current, so a stale fragment is never shown, whichever
+node wrote the change. That holds when every version is read from the
+database for the request and moved in the writer's own transaction: revision
+numbers that triggers raise (`revision`: the catalog, the organizations, the
+centers, each neighborhood's board). Never a time from some node's clock: a
+node whose clock is behind, or a transaction that commits after a later one,
+would leave such a version where it was (tests/test_ops.py shows the board)."""
 
 import threading
 from collections import OrderedDict

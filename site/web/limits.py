@@ -2,61 +2,81 @@
 member (or, for a guest, each address) may ask for only so many in a while;
 one more is answered 429 with a message in the page's language.
 
-The counts are kept in the server process, so with several workers a member
-gets the limit once per worker: still a bound, and nothing to run beside the
-site. The limit is on unless the application is under test, where a test
-turns it on for itself (RATE_LIMITS)."""
+The counts are shared by every node, so a limit holds however many processes
+serve: in Redis when the site names one (HAMSAYEH_LIMITS_URL, or the Redis of
+its sessions or queue), else in the database (hamsayeh.domain.rate_limits).
+The limit is on unless the application is under test, where a test turns it
+on for itself (RATE_LIMITS)."""
 
-import threading
-import time
-from collections import deque
 from functools import wraps
 
 from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
 
+from hamsayeh.domain import rate_limits
 from hamsayeh.web.errors import render_error
 
 # Ten PDFs in ten minutes: more than anyone prints by hand.
 EXPENSIVE = (10, 10 * 60)
-KEYS_KEPT = 10_000
+
+# One sliding window in a sorted set: drop the hits that left it, count, and
+# let this one in only when there is room. Atomic in Redis, with Redis's own
+# clock, so nodes whose clocks differ still count one window.
+SLIDING_WINDOW = """
+local now = redis.call('TIME')
+local at = tonumber(now[1]) + tonumber(now[2]) / 1000000
+local seconds, count = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', at - seconds)
+if redis.call('ZCARD', KEYS[1]) >= count then return 0 end
+redis.call('ZADD', KEYS[1], at, ARGV[3])
+redis.call('EXPIRE', KEYS[1], math.ceil(seconds))
+return 1
+"""
 
 
-class SlidingWindow:
-    """When each key was last let through, within the window."""
-
-    def __init__(self):
-        self.hits = {}
-        self.lock = threading.Lock()
-
-    def allow(self, key, count, seconds):
-        now = time.monotonic()
-        with self.lock:
-            recent = self.hits.get(key)
-            if recent is None:
-                if len(self.hits) >= KEYS_KEPT:
-                    self._forget_idle(now - seconds)
-                recent = self.hits[key] = deque()
-            while recent and recent[0] <= now - seconds:
-                recent.popleft()
-            if len(recent) >= count:
-                return False
-            recent.append(now)
-            return True
-
-    def _forget_idle(self, since):
-        for key in [key for key, recent in self.hits.items() if not recent or recent[-1] <= since]:
-            del self.hits[key]
+class DatabaseCounts:
+    def allow(self, bucket, count, seconds):
+        return rate_limits.allow(bucket, count, seconds)
 
     def clear(self):
-        with self.lock:
-            self.hits.clear()
+        rate_limits.forget()
 
 
-def window(name):
-    """The application's window called `name`, made on first use."""
-    windows = current_app.extensions.setdefault("rate_limits", {})
-    return windows.setdefault(name, SlidingWindow())
+class RedisCounts:
+    def __init__(self, url, prefix="hamsayeh:limit:"):
+        import redis  # only a site that names a Redis server needs the client
+
+        self.redis = redis.Redis.from_url(url)
+        self.prefix = prefix
+        self.script = self.redis.register_script(SLIDING_WINDOW)
+
+    def allow(self, bucket, count, seconds):
+        import secrets
+
+        return bool(self.script(keys=[self.prefix + bucket], args=[seconds, count, secrets.token_hex(8)]))
+
+    def clear(self):
+        keys = list(self.redis.scan_iter(self.prefix + "*"))
+        if keys:
+            self.redis.delete(*keys)
+
+
+def redis_url(config):
+    """The Redis that keeps the counts, or "" for the database."""
+    for name in ("LIMITS_URL", "SESSION_URL", "QUEUE_URL"):
+        url = config.get(name, "")
+        if url.startswith(("redis://", "rediss://", "unix://")):
+            return url
+    return ""
+
+
+def counts():
+    """The application's counts, made on first use."""
+    found = current_app.extensions.get("rate_limits")
+    if found is None:
+        url = redis_url(current_app.config)
+        found = current_app.extensions["rate_limits"] = RedisCounts(url) if url else DatabaseCounts()
+    return found
 
 
 def who():
@@ -70,7 +90,7 @@ def spend(name="expensive", limit=EXPENSIVE):
     if not current_app.config.get("RATE_LIMITS", not current_app.testing):
         return None
     count, seconds = limit
-    if window(name).allow(who(), count, seconds):
+    if counts().allow(f"{name}:{who()}", count, seconds):
         return None
     page, status = render_error(
         429,
