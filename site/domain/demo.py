@@ -3,18 +3,22 @@ neighborhoods, Damavand and Hamedan, Mosbat-e Zendegi centers, and one member
 for every role. Every step looks before it writes, so seeding twice adds
 nothing."""
 
+import csv
 import datetime
 import functools
-import json
+import io
 from importlib import resources
 
 import models
 from hamsayeh import persian
 from hamsayeh.domain import (
     accounts,
+    assemblies,
     board,
+    casework_demo,
     centers,
     facilitators,
+    imports,
     network,
     organizations,
     registry,
@@ -90,11 +94,27 @@ DEMO_VOLUNTEERS = (
 )
 
 
-def load_area_data():
-    return json.loads(resources.files("hamsayeh").joinpath("data/areas.json").read_text(encoding="utf-8"))
+# The demo's areas and centers: the same files a new deployment writes for its
+# own, loaded through the same imports as headquarters' (site/domain/imports.py).
+DEMO_FILES = (("areas", "data/areas.csv"), ("centers", "data/centers.csv"))
+
+
+class DemoDataError(RuntimeError):
+    """A demo file the import refuses: its bad rows are named."""
+
+
+def load_demo_file(kind, name):
+    """Import one of the demo's CSV files (nothing is added the second time)."""
+    text = resources.files("hamsayeh").joinpath(name).read_text(encoding="utf-8")
+    result = imports.run(imports.IMPORTERS[kind](), list(csv.reader(io.StringIO(text))), actor=None)
+    if not result.ok:
+        problems = "; ".join(f"row {problem.row}: {problem.code} {problem.values}" for problem in result.problems)
+        raise DemoDataError(f"{name} cannot be imported: {problems}")
+    return result
 
 
 def add_area(parent, node):
+    """A tree given as nested dicts (tests' small trees), added where missing."""
     name = persian.normalize(node["name"])
     name_en = persian.normalize(node.get("name_en", ""))
     area = models.Area.add(parent, node["kind"], name, name_en, persian.fold(f"{name} {name_en}"))
@@ -114,23 +134,9 @@ def find_neighborhood(name, city=None):
 
 
 def seed(registry_key=""):
-    data = load_area_data()
-    areas = sum(add_area(None, province) for province in data["areas"])
-    centers = 0
-    for item in data["centers"]:
-        neighborhood = find_neighborhood(item["neighborhood"], item.get("city"))
-        if neighborhood is None:
-            continue
-        with models.write_transaction():
-            models.Center.insert(
-                area=neighborhood,
-                name=persian.normalize(item["name"]),
-                name_en=persian.normalize(item.get("name_en", "")),
-                address=persian.normalize(item.get("address", "")),
-                phone=persian.normalize(item.get("phone", "")),
-                hours=persian.normalize(item.get("hours", "")),
-            ).on_conflict_ignore().execute()
-        centers += 1
+    for kind, name in DEMO_FILES:
+        load_demo_file(kind, name)
+    areas, centers = models.Area.select().count(), models.Center.select().count()
     people = 0
     for phone, name, roles, neighborhood in DEMO_PEOPLE:
         if models.User.by_phone(phone) is None:
@@ -164,7 +170,11 @@ def seed(registry_key=""):
     transfers = seed_time_bank()
     network = seed_network()
     seed_programs()
-    organization_count = seed_organizations(registry_key)
+    seed_organizations(registry_key)
+    assembly_count = seed_assemblies()
+    case_count = casework_demo.seed(registry_key)
+    # Counted once everything is in: the welfare desk's offices and partners are organizations too.
+    organization_count = models.Organization.select().count() + models.Beneficiary.select().count()
     return {
         "areas": areas,
         "centers": centers,
@@ -174,6 +184,8 @@ def seed(registry_key=""):
         "time transfers": transfers,
         "stories, ideas and announcements": network,
         "organizations and registry": organization_count,
+        "assemblies and applications": assembly_count,
+        "welfare cases": case_count,
     }
 
 
@@ -315,7 +327,7 @@ def seed_organizations(registry_key):
     admin = models.User.by_phone("09120000007")
     county = models.Area.get_or_none(models.Area.kind == "county", models.Area.name == "دماوند")
     if county is None:
-        return 0
+        return
     made = []
     for name, kind, in_assembly, phone, about in DEMO_ORGANIZATIONS:
         organization = models.Organization.get_or_none(models.Organization.name == name)
@@ -328,7 +340,7 @@ def seed_organizations(registry_key):
             organization = models.Organization.get_by_id(organization.id)
         made.append(organization)
     first, second = made[0], made[1]
-    assembly = first.assembly
+    assembly = assemblies.of_area(county)
     if not models.Capacity.select().where(models.Capacity.organization == first).exists():
         for organization, category, quantity, period in (
             (first, "food_packages", 60, "month"),
@@ -360,7 +372,42 @@ def seed_organizations(registry_key):
                     registry.record_service(
                         record, staff, f"demo-service-{digits}-{index}", category=category, given_on=day
                     )
-    return models.Organization.select().count() + models.Beneficiary.select().count()
+
+
+# A grassroots group of Tajrish asks to open its page: the coordinator of District 1's assembly answers it.
+DEMO_APPLICATION = {
+    "name": "گروه جهادی جوانان تجریش",
+    "kind": "jihadi",
+    "contact_name": "عباس قاسمی",
+    "contact_phone": "09120000008",
+    "about": "جوانان محله که هر هفته برای سالمندان تنها خرید می‌کنند و خانه‌هایشان را تعمیر می‌کنند.",
+}
+
+
+def seed_assemblies():
+    """The assembly of the city of Tehran with one under it for each of its
+    districts (seed 004: «در همه مناطق شهرداری تهران مجمع خیرینی تشکیل شده
+    است»); District 1's coordinated by a charity's staff member of Niavaran;
+    one application waiting for her answer."""
+    admin = models.User.by_phone("09120000007")
+    city = models.Area.get_or_none(models.Area.kind == "city", models.Area.name == "تهران")
+    if city is None:
+        return 0
+    made = []
+    parent = assemblies.of_area(city) or assemblies.create("city", city, None, "مجمع خیرین شهر تهران", admin)
+    for district in city.sorted_children().where(models.Area.kind == "district"):
+        made.append(
+            assemblies.of_area(district)
+            or assemblies.create("district", district, parent, f"مجمع خیرین {district.name}", admin)
+        )
+    first = assemblies.of_district(find_neighborhood("تجریش", "تهران"))
+    coordinator = models.User.by_phone("09120000005")
+    if first is not None and first.coordinator_id is None:
+        assemblies.set_coordinator(first, coordinator, admin)
+    applicant = models.User.by_phone("09120000008")
+    if first is not None and not organizations.applications_of(applicant).exists():
+        organizations.apply(applicant, "demo-application-1", area=first.area, **DEMO_APPLICATION)
+    return len(made) + 1 + models.OrganizationApplication.select().count()
 
 
 def seed_programs():

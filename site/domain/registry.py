@@ -1,4 +1,12 @@
-"""The assembly's shared registry (Samoon): people by a keyed hash of their number, services, inquiries, reports."""
+"""The assembly's shared registry (Samoon): people by a keyed hash of their number, services, inquiries, reports.
+
+Each assembly keeps its own registry: a person is recorded in the assembly
+where an organization works with them (`Beneficiary.assembly`), and so are
+the organization's record of them and the services it gives. An organization
+of two assemblies works in one at a time (its `assembly`, as
+`registry_organizations` gives it): what it records there, only that
+assembly's inquiries and reports see. A parent assembly's inquiries and
+reports count its children's records too, with no name or number."""
 
 import datetime
 import hashlib
@@ -8,9 +16,12 @@ from collections import namedtuple
 
 from peewee import JOIN, SQL, IntegrityError, fn
 
-from hamsayeh.domain import audit
+from hamsayeh import persian
+from hamsayeh.domain import assemblies, audit
 from models import (
     Area,
+    Assembly,
+    AssemblyMember,
     AuditEntry,
     Beneficiary,
     BeneficiaryRecord,
@@ -36,18 +47,44 @@ PARALLEL_DAYS = 30  # a service covers about a month: two of a kind closer than 
 
 
 def registry_organizations(user):
-    """The assembly members where `user` is active staff: who may use the registry."""
-    return (
-        Organization.select()
+    """Where `user` may use the registry: each membership of an assembly of an
+    organization where they are active staff, as that organization with the
+    `assembly` it works in and its `desk` ("organization-assembly"); an
+    organization of two assemblies comes twice."""
+    rows = (
+        AssemblyMember.select(AssemblyMember, Organization, Assembly)
+        .join(Organization)
         .join(OrganizationMember)
+        .switch(AssemblyMember)
+        .join(Assembly)
         .where(
             OrganizationMember.user == user,
             OrganizationMember.is_active,
             OrganizationMember.role.in_(OrganizationMember.STAFF),
-            Organization.assembly.is_null(False),
         )
-        .order_by(Organization.name)
+        .order_by(Organization.name, Assembly.name)
     )
+    return [at_desk(row.organization, row.assembly) for row in rows]
+
+
+def at_desk(organization, assembly):
+    """The organization as it works in `assembly`: what it records, it records there."""
+    organization.assembly = assembly
+    organization.desk = f"{organization.id}-{assembly.id}"
+    return organization
+
+
+def working_assembly(organization):
+    """The assembly the organization works in: the one it was given at its
+    desk, else the only one it belongs to. ValueError when it belongs to
+    none, or to several and none was chosen."""
+    chosen = getattr(organization, "assembly", None)
+    if chosen is not None:
+        return chosen
+    found = list(assemblies.assemblies_of(organization).limit(2))
+    if len(found) != 1:
+        raise ValueError(f"org:{organization.id} works in {len(found)} assemblies: choose one")
+    return at_desk(organization, found[0]).assembly
 
 
 class RegistryKeyError(RuntimeError):
@@ -93,11 +130,10 @@ def record_beneficiary(organization, actor, key, id_kind, number, limited=False,
     shows what others gave: when `limited`, it counts against the hourly
     look-up limits."""
     digest = identifier_hash(key, id_kind, number)
+    assembly = working_assembly(organization)
 
     def existing():
-        person = Beneficiary.get_or_none(
-            Beneficiary.assembly == organization.assembly_id, Beneficiary.identifier_hash == digest
-        )
+        person = Beneficiary.get_or_none(Beneficiary.assembly == assembly, Beneficiary.identifier_hash == digest)
         return person and BeneficiaryRecord.get_or_none(
             BeneficiaryRecord.beneficiary == person, BeneficiaryRecord.organization == organization
         )
@@ -110,16 +146,17 @@ def record_beneficiary(organization, actor, key, id_kind, number, limited=False,
             if limited:
                 check_look_up_limit(actor, organization)
             Beneficiary.insert(
-                assembly=organization.assembly_id, id_kind=id_kind, identifier_hash=digest, last_digits=number[-4:]
+                assembly=assembly, id_kind=id_kind, identifier_hash=digest, last_digits=number[-4:]
             ).on_conflict_ignore().execute()
-            person = Beneficiary.get(
-                Beneficiary.assembly == organization.assembly_id, Beneficiary.identifier_hash == digest
-            )
+            person = Beneficiary.get(Beneficiary.assembly == assembly, Beneficiary.identifier_hash == digest)
             record = BeneficiaryRecord.create(
                 beneficiary=person, organization=organization, recorded_by=actor, **fields
             )
             audit.record_audit(
-                "registry.recorded", actor=actor, subject=f"beneficiary:{person.id}", detail=f"org:{organization.id}"
+                "registry.recorded",
+                actor=actor,
+                subject=f"beneficiary:{person.id}",
+                detail=f"org:{organization.id} assembly:{assembly.id}",
             )
             return record, True
     except IntegrityError:  # the same person recorded twice at once (PostgreSQL)
@@ -170,12 +207,21 @@ def check_look_up_limit(actor, organization):
 
 
 def inquire(organization, actor, key, id_kind, number, months, reason):
-    """What the assembly gave this person in the last `months`: services by
-    category and how many organizations gave them. Other organizations'
-    records show only when the person consented to share. Every inquiry is in
-    the audit log with who, when and why, found or not; beyond the hourly
-    limits (the person's and the organization's) it is refused."""
-    person = find_beneficiary(organization.assembly_id, key, id_kind, number)
+    """What the assembly the organization works in gave this person in the
+    last `months` (with the assemblies below it): services by category and
+    how many organizations gave them. Other organizations' records show only
+    when the person consented to share, and only those made in this same
+    assembly (a parent counts its children's, and names none). Every inquiry
+    is in the audit log with who, when and why, found or not; beyond the
+    hourly limits (the person's and the organization's) it is refused."""
+    assembly = working_assembly(organization)
+    digest = identifier_hash(key, id_kind, number)
+    people = list(
+        Beneficiary.select()
+        .where(Beneficiary.assembly.in_(assemblies.scope_ids(assembly)), Beneficiary.identifier_hash == digest)
+        .order_by(Beneficiary.id)
+    )
+    person = next((p for p in people if p.assembly_id == assembly.id), people[0] if people else None)
     since = datetime.date.today() - datetime.timedelta(days=round(months * 30.44))
     with write_transaction():
         check_look_up_limit(actor, organization)
@@ -183,24 +229,22 @@ def inquire(organization, actor, key, id_kind, number, months, reason):
             "registry.inquiry",
             actor=actor,
             subject=f"beneficiary:{person.id}" if person else "beneficiary:none",
-            detail=f"org:{organization.id} months:{months} reason:{reason}",
+            detail=f"org:{organization.id} assembly:{assembly.id} months:{months} reason:{reason}",
         )
     if person is None:
         return None
-    services = Service.select(Service.category, fn.COUNT(SQL("*")).alias("count")).where(
-        Service.beneficiary == person, Service.given_on >= since
-    )
+    ids = [p.id for p in people]
+    given = Service.select().where(Service.beneficiary.in_(ids), Service.given_on >= since)
+    services = given.select(Service.category, fn.COUNT(SQL("*")).alias("count"))
     categories = {row.category: row.count for row in services.group_by(Service.category)}
-    givers = (
-        Service.select(fn.COUNT(fn.DISTINCT(Service.organization)))
-        .where(Service.beneficiary == person, Service.given_on >= since)
-        .scalar()
-    )
+    givers = given.select(fn.COUNT(fn.DISTINCT(Service.organization))).scalar()
     records = list(
         BeneficiaryRecord.select(BeneficiaryRecord, Organization)
         .join(Organization)
         .where(BeneficiaryRecord.beneficiary == person)
     )
+    if person.assembly_id != assembly.id:  # known only below: counts, and nobody's record
+        records = []
     own = next((r for r in records if r.organization_id == organization.id), None)
     shared = [r for r in records if r.organization_id != organization.id and r.consent_to_share]
     return InquiryResult(person, categories, givers or 0, shared, own)
@@ -220,23 +264,28 @@ def registry_ref(key, beneficiary_id):
 
 
 def assembly_services(assembly, since):
+    """The services given since `since` in the assembly and in those below it,
+    with each one's organization and the identifier hash of its person (the
+    same person recorded in two districts is one person to their city)."""
     return (
-        Service.select(Service, Organization)
+        Service.select(Service, Organization, Beneficiary)
         .join(Organization)
         .switch(Service)
         .join(Beneficiary)
-        .where(Beneficiary.assembly == assembly, Service.given_on >= since)
+        .where(Beneficiary.assembly.in_(assemblies.scope_ids(assembly)), Service.given_on >= since)
     )
 
 
 def parallel_services(assembly, since):
     """(beneficiary id, category, the services) where different organizations
-    gave the same person the same kind of service within overlapping periods."""
+    gave the same person the same kind of service within overlapping periods.
+    A person recorded in several assemblies below this one is named by the
+    first of their ids."""
     by_person = {}
-    for service in assembly_services(assembly, since).order_by(Service.given_on):
-        by_person.setdefault((service.beneficiary_id, service.category), []).append(service)
+    for service in assembly_services(assembly, since).order_by(Service.given_on, Service.id):
+        by_person.setdefault((service.beneficiary.identifier_hash, service.category), []).append(service)
     cases = []
-    for (person, category), services in by_person.items():
+    for (_person, category), services in by_person.items():
         overlapping = {
             item
             for first, second in itertools.pairwise(services)
@@ -245,28 +294,43 @@ def parallel_services(assembly, since):
             for item in (first, second)
         }
         if overlapping:
+            person = min(item.beneficiary_id for item in services)
             cases.append((person, category, sorted(overlapping, key=lambda item: item.given_on)))
     return cases
 
 
 def served_by_many(assembly, since, at_least=3):
-    """(beneficiary id, number of organizations) for people many organizations served."""
+    """(beneficiary id, number of organizations) for people many organizations
+    served, in the assembly and below it."""
     givers = fn.COUNT(fn.DISTINCT(Service.organization))
     query = (
-        Service.select(Service.beneficiary, givers.alias("givers"))
+        Service.select(fn.MIN(Service.beneficiary).alias("person"), givers.alias("givers"))
         .join(Beneficiary)
-        .where(Beneficiary.assembly == assembly, Service.given_on >= since)
-        .group_by(Service.beneficiary)
+        .where(Beneficiary.assembly.in_(assemblies.scope_ids(assembly)), Service.given_on >= since)
+        .group_by(Beneficiary.identifier_hash)
         .having(givers >= at_least)
-        .order_by(givers.desc())
+        .order_by(givers.desc(), fn.MIN(Service.beneficiary))
     )
-    return [(row.beneficiary_id, row.givers) for row in query]
+    return [(row.person, row.givers) for row in query.objects()]
 
 
 def unserved(assembly, since):
-    """People of the registry with no service since `since`: the shy needy."""
-    served = Service.select(Service.beneficiary).where(Service.given_on >= since)
-    return Beneficiary.select().where(Beneficiary.assembly == assembly, Beneficiary.id.not_in(served))
+    """People of the registry, and of those below it, with no service since
+    `since`: the shy needy. One row each (`id`, their first, and `first_at`,
+    when they were first recorded), the longest waiting first."""
+    scope = assemblies.scope_ids(assembly)
+    served = (
+        Service.select(Beneficiary.identifier_hash)
+        .join(Beneficiary)
+        .where(Beneficiary.assembly.in_(scope), Service.given_on >= since)
+    )
+    first_at = fn.MIN(Beneficiary.created_at)
+    return (
+        Beneficiary.select(fn.MIN(Beneficiary.id).alias("id"), first_at.alias("first_at"))
+        .where(Beneficiary.assembly.in_(scope), Beneficiary.identifier_hash.not_in(served))
+        .group_by(Beneficiary.identifier_hash)
+        .order_by(first_at, fn.MIN(Beneficiary.id))
+    )
 
 
 def needs_filed_for_someone(county, older_than):
@@ -287,8 +351,9 @@ def needs_filed_for_someone(county, older_than):
 
 
 def services_by(assembly, since, group):
-    """Counts of services by category and `group`: "month" (first day of the
-    month) or "area" (the area the giving organization recorded)."""
+    """Counts of services by category and `group`: "month" (the Jalali month
+    of the day it was given, a `persian.JalaliMonth`) or "area" (the area the
+    giving organization recorded)."""
     rows = {}
     query = assembly_services(assembly, since)
     if group == "area":
@@ -307,7 +372,7 @@ def services_by(assembly, since, group):
         )
     for service in query:
         if group == "month":
-            key = service.given_on.replace(day=1)
+            key = persian.jalali_month(service.given_on)
         else:  # a record without a place comes back as None
             key = service.record.area_id if service.record else None
         counts = rows.setdefault(key, {})
@@ -352,25 +417,26 @@ def set_consent(record, actor, given):
 
 
 def recent_records(organization, limit=20):
+    """What the organization recorded lately in the assembly it works in."""
     return (
         BeneficiaryRecord.select(BeneficiaryRecord, Beneficiary)
         .join(Beneficiary)
-        .where(BeneficiaryRecord.organization == organization)
+        .where(BeneficiaryRecord.organization == organization, Beneficiary.assembly == working_assembly(organization))
         .order_by(BeneficiaryRecord.created_at.desc())
         .limit(limit)
     )
 
 
 def county_places(organization, limit=300):
-    """The cities and neighborhoods of the organization's assembly's county,
-    as (id, [names from the county down])."""
-    county = organization.assembly.county
+    """The cities and neighborhoods of the area of the assembly the
+    organization works in, as (id, [areas from that area down])."""
+    county = working_assembly(organization).area
     places = list(
         Area.select().where(Area.path.startswith(county.path), Area.id != county.id).order_by(Area.path).limit(limit)
     )
-    names = {place.id: place.name for place in places}
+    by_id = {place.id: place for place in places}
     return [
-        (place.id, [names[int(i)] for i in place.path.strip("/").split("/") if int(i) in names]) for place in places
+        (place.id, [by_id[int(i)] for i in place.path.strip("/").split("/") if int(i) in by_id]) for place in places
     ]
 
 
@@ -421,12 +487,14 @@ def import_rows(organization, actor, key, rows, note, bad=0):
 
 def assembly_report(organization, key, months, waiting_days):
     """The assembly's report for one of its members: counts and pseudonymous
-    references only; months by their first day, areas by id (None: not known)."""
-    assembly = organization.assembly
+    references only; Jalali months oldest first, areas by id (None: not known)."""
+    assembly = working_assembly(organization)
     since = datetime.date.today() - datetime.timedelta(days=round(months * 30.44))
     own = {
         row.beneficiary_id: row.id
-        for row in BeneficiaryRecord.select().where(BeneficiaryRecord.organization == organization)
+        for row in BeneficiaryRecord.select()
+        .join(Beneficiary)
+        .where(BeneficiaryRecord.organization == organization, Beneficiary.assembly == assembly)
     }
 
     def ref(person_id):
@@ -446,10 +514,10 @@ def assembly_report(organization, key, months, waiting_days):
         ],
         "many": [{**ref(person), "givers": givers} for person, givers in served_by_many(assembly, since)],
         "unserved_count": unserved_people.count(),
-        "unserved": [ref(person.id) for person in unserved_people.order_by(Beneficiary.created_at).limit(50)],
-        "waiting": list(needs_filed_for_someone(assembly.county, utcnow() - datetime.timedelta(days=waiting_days))),
+        "unserved": [ref(person.id) for person in unserved_people.limit(50)],
+        "waiting": list(needs_filed_for_someone(assembly.area, utcnow() - datetime.timedelta(days=waiting_days))),
         "by_month": sorted(by_month.items()),
         "by_area": by_area,
-        "area_names": {area.id: area.name for area in Area.select().where(Area.id.in_(list(by_area)))},
+        "areas": {area.id: area for area in Area.select().where(Area.id.in_(list(by_area)))},
         "by_category": by_category,
     }

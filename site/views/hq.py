@@ -1,18 +1,18 @@
 """Headquarters' view of an area: open needs, assets, volunteers by activity
 type, ideas by state and age, and the neighborhoods no facilitator covers, as
 server-drawn charts and tables with a CSV of the same counts. Counts only:
-nothing here names a person."""
+nothing here names a person. A subtree's manager sees their subtree."""
 
 import io
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from playhouse.flask_utils import get_object_or_404
 
 import models
 from hamsayeh import persian
-from hamsayeh.domain import access, network
+from hamsayeh.domain import access, areas_admin, network
 from hamsayeh.web import auth, spreadsheets
 from hamsayeh.web.labels import IDEA_STATUS_LABELS
 from hamsayeh.web.templating import local_name
@@ -33,14 +33,19 @@ def kind_label(kind):
 
 
 def area_from_args():
+    """The area asked for (None: all of Iran), which the user keeps:
+    headquarters anywhere, a subtree's manager within it."""
     area_id = persian.whole_number(request.args.get("area", ""))
-    if area_id is None:
-        return None
-    return get_object_or_404(models.Area.select(), models.Area.id == area_id)
+    area = get_object_or_404(models.Area.select(), models.Area.id == area_id) if area_id is not None else None
+    if not access.manages_area(g.user, g.roles, area):
+        if area is None and areas_admin.managed_areas(g.user):
+            abort(redirect(url_for("hq.overview", area=areas_admin.managed_areas(g.user)[0].id)))
+        abort(403)
+    return area
 
 
 @bp.get("/")
-@auth.requires(access.is_headquarters)
+@auth.requires(access.may_keep_the_tree)
 def overview():
     area = area_from_args()
     counts = network.area_overview(area)
@@ -48,7 +53,8 @@ def overview():
     return render_template(
         "hq/overview.html",
         area=area,
-        ancestors=area.ancestors() if area else [],
+        # A subtree's manager is led only to the places they keep.
+        ancestors=[place for place in area.ancestors() if access.manages_area(g.user, g.roles, place)] if area else [],
         children=list(area.sorted_children() if area else models.Area.roots()),
         charts=charts,
         ideas=[(IDEA_STATUS_LABELS[status], ages) for status, ages in counts["ideas"]],
@@ -59,7 +65,7 @@ def overview():
 
 
 @bp.get("/overview.csv")
-@auth.requires(access.is_headquarters)
+@auth.requires(access.may_keep_the_tree)
 def overview_csv():
     """The same counts as the page, one row each: section, item, count."""
     area = area_from_args()

@@ -18,9 +18,11 @@ class Catalog:
         self.revision = revision
         areas = list(models.Area.select())
         self.areas = {area.id: area for area in areas}
+        # A merged area's id leads to the area it was merged into (areas_admin).
+        self.merged = {area.id: area.merged_into_id for area in areas if area.merged_into_id is not None}
         children = defaultdict(list)
         for area in areas:
-            if area.parent_id is not None:
+            if area.parent_id is not None and area.merged_into_id is None:
                 # The parent from this copy: reading it costs no query.
                 area.parent = self.areas[area.parent_id]
                 children[area.parent_id].append(area)
@@ -30,8 +32,14 @@ class Catalog:
         self.activity_by_slug = {item.slug: item for item in self.activity_types}
 
     def neighborhood(self, area_id):
-        area = self.areas.get(area_id)
+        area = self.areas.get(self.survivor_id(area_id))
         return area if area is not None and area.is_neighborhood else None
+
+    def survivor_id(self, area_id):
+        """`area_id`, or the id of the live area it was merged into."""
+        while area_id in self.merged:
+            area_id = self.merged[area_id]
+        return area_id
 
     def nearby(self, neighborhood):
         """The neighborhood and the others of its district (its siblings)."""

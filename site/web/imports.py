@@ -28,11 +28,12 @@ class UnreadableFile(ValueError):
     """The upload is neither a CSV nor an XLSX file this page can read."""
 
 
-def read_table(data):
+def read_table(data, limit=MAX_ROWS):
     """The rows of an XLSX or CSV file (UTF-8, or Windows' Persian code page),
-    each a list of cell texts; at most MAX_ROWS + 1 of them."""
+    each a list of cell texts; at most `limit` + 1 of them (a list of national
+    codes alone, one a row, may be much longer than a list of people)."""
     if data[:2] == b"PK":
-        return read_workbook(data)
+        return read_workbook(data, limit)
     for encoding in ("utf-8-sig", "cp1256"):
         try:
             text = data.decode(encoding)
@@ -48,12 +49,12 @@ def read_table(data):
     except csv.Error:
         dialect = csv.excel
     try:
-        return list(itertools.islice(csv.reader(io.StringIO(text), dialect), MAX_ROWS + 1))
+        return list(itertools.islice(csv.reader(io.StringIO(text), dialect), limit + 1))
     except csv.Error as error:  # a field longer than the reader allows, a stray NUL
         raise UnreadableFile from error
 
 
-def read_workbook(data):
+def read_workbook(data, limit=MAX_ROWS):
     """The first sheet's rows of an XLSX file. A file that unpacks to far more
     than its size (a "zip bomb") or that openpyxl cannot read is unreadable."""
     try:
@@ -65,7 +66,7 @@ def read_workbook(data):
             rows = []
             for row in book.worksheets[0].iter_rows(values_only=True):
                 rows.append(["" if cell is None else cell for cell in row])
-                if len(rows) > MAX_ROWS + 1:
+                if len(rows) > limit + 1:
                     break
         finally:
             book.close()
