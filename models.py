@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from peewee import (
     SQL,
     BigIntegerField,
+    BlobField,
     BooleanField,
     CharField,
     Check,
@@ -25,6 +26,7 @@ from peewee import (
     DateField,
     DateTimeField,
     DeferredForeignKey,
+    FloatField,
     ForeignKeyField,
     IntegerField,
     IntegrityError,
@@ -161,6 +163,14 @@ def catalog_revision():
     return row[0] if row else None
 
 
+def revision(name):
+    """Another revision that triggers raise (migration 0034): "organizations"
+    (the organization table) or "centers" (centers, their programs and staff)."""
+    sql = f'SELECT "number" FROM "revision" WHERE "name" = {db.param}'  # noqa: S608 (a placeholder, no value)
+    row = db.execute_sql(sql, (name,)).fetchone()
+    return row[0] if row else None
+
+
 # --- Places -------------------------------------------------------------------
 
 
@@ -176,6 +186,15 @@ class Area(BaseModel):
     # Materialized path of ids, "/1/14/230/": a subtree is one indexed prefix match.
     path = CharField(max_length=255, index=True, default="")
     search_key = CharField(max_length=255, index=True, default="")
+    # A merged area stays (its history, its old address, its name under its
+    # parent) but holds nothing: everything that pointed at it points at the
+    # survivor, and its path leaves the tree ("/0/<id>/": no subtree's prefix
+    # matches it). See areas_admin.merge_areas.
+    merged_into = ForeignKeyField("self", null=True, backref="merged_areas", on_delete="RESTRICT")
+    merged_at = DateTimeField(null=True)
+    # An official code (the census's, or headquarters' own), optional: an
+    # import finds the area by it as well as by its path of names.
+    code = CharField(max_length=20, null=True, unique=True)
 
     class Meta:
         indexes = ((("parent", "name"), True),)
@@ -190,24 +209,37 @@ class Area(BaseModel):
                 area = cls.create(parent=parent, kind=kind, name=name, name_en=name_en, search_key=search_key)
                 area.path = f"{parent.path if parent else '/'}{area.id}/"
                 area.save()
+        # A name merged into another area is found as that area: adding it again adds nothing.
+        return area.survivor()
+
+    def survivor(self):
+        """This area, or the live area it was merged into."""
+        area = self
+        while area.merged_into_id is not None:
+            area = Area.get_by_id(area.merged_into_id)
         return area
 
     @classmethod
+    def live(cls):
+        """Areas that were not merged into another."""
+        return cls.select().where(cls.merged_into.is_null())
+
+    @classmethod
     def roots(cls):
-        return cls.select().where(cls.parent.is_null()).order_by(cls.name)
+        return cls.live().where(cls.parent.is_null()).order_by(cls.name)
 
     @classmethod
     def search(cls, key, kinds=None, limit=30):
         """Areas whose folded names contain the folded `key`."""
         if not key:
             return cls.select().where(SQL("1 = 0"))
-        found = cls.select().where(cls.search_key.contains(key))
+        found = cls.live().where(cls.search_key.contains(key))
         if kinds:
             found = found.where(cls.kind.in_(kinds))
         return found.order_by(fn.LENGTH(cls.search_key), cls.name).limit(limit)
 
     def sorted_children(self):
-        return Area.select().where(Area.parent == self).order_by(fn.LENGTH(Area.name), Area.name)
+        return Area.live().where(Area.parent == self).order_by(fn.LENGTH(Area.name), Area.name)
 
     def ancestors(self):
         """From the province down to this area's parent."""
@@ -224,7 +256,11 @@ class Area(BaseModel):
 
 
 class Center(BaseModel):
-    """A Mosbat-e Zendegi center (مرکز مثبت زندگی): a neighborhood's hub."""
+    """A neighborhood's hub: a Mosbat-e Zendegi center (مرکز مثبت زندگی), or a
+    mosque hall, a school or a community house that serves as one. A closed
+    center keeps its rows (programs, statements) but leaves members' lists."""
+
+    KINDS = ("mosbat_center", "mosque_hall", "school", "community_house")
 
     area = ForeignKeyField(Area, backref="centers", on_delete="RESTRICT")
     name = CharField(max_length=160, unique=True)
@@ -232,10 +268,35 @@ class Center(BaseModel):
     address = CharField(max_length=300, default="")
     phone = CharField(max_length=20, default="")
     hours = CharField(max_length=200, default="")
+    kind = CharField(max_length=16, default="mosbat_center", constraints=[one_of("kind", KINDS)])
+    # An optional map point (degrees); the domain keeps it inside Iran.
+    latitude = FloatField(null=True, constraints=[Check("latitude BETWEEN -90 AND 90")])
+    longitude = FloatField(null=True, constraints=[Check("longitude BETWEEN -180 AND 180")])
+    closed_at = DateTimeField(null=True)
+    closed_reason = CharField(max_length=300, default="")
+    # The form that opened the center (a double submit finds it), if one did.
+    form_key = CharField(max_length=64, null=True, unique=True)
 
     @classmethod
     def within(cls, area):
-        return cls.select().join(Area).where(Area.path.startswith(area.path)).order_by(cls.name)
+        """The open centers in `area`: a closed one leaves every list members see."""
+        return (
+            cls.select().join(Area).where(Area.path.startswith(area.path), cls.closed_at.is_null()).order_by(cls.name)
+        )
+
+    @property
+    def is_open(self):
+        return self.closed_at is None
+
+
+class CenterArea(BaseModel):
+    """A neighborhood a center serves beyond its own area (centers.home_center)."""
+
+    center = ForeignKeyField(Center, backref="served", on_delete="CASCADE")
+    area = ForeignKeyField(Area, backref="served_by", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("center", "area"), True),)
 
 
 # --- People -------------------------------------------------------------------
@@ -251,6 +312,9 @@ ROLES = (
 )
 STAFF_ROLES = frozenset(ROLES) - {"resident", "volunteer"}
 TEXT_SIZES = (0, 1, 2)
+# How an account came to be: signed up on the web or by SMS, or made for the
+# person at a center's desk or by an import (they claim it with an SMS code).
+ORIGINS = ("web", "sms", "desk", "import")
 
 # PIN hashes: Argon2id with the library's defaults in production (about
 # 60 ms each). Tests set cheap parameters once through `use_pin_hasher`.
@@ -274,7 +338,9 @@ def verify_pin(pin_hash, pin):
 
 
 class User(BaseModel):
-    phone = CharField(max_length=11, unique=True)
+    # None for a neighbor registered at a center's desk without a phone of
+    # their own: that desk (`contact_center`) is how they are reached.
+    phone = CharField(max_length=11, unique=True, null=True)
     name = CharField(max_length=80)
     pin_hash = CharField(max_length=200)
     neighborhood = ForeignKeyField(Area, null=True, backref="residents", on_delete="SET NULL")
@@ -289,10 +355,21 @@ class User(BaseModel):
     # a changed PIN, a disabled account).
     session_epoch = IntegerField(default=0)
     created_at = DateTimeField(default=utcnow)
+    origin = CharField(max_length=6, default="web", constraints=[one_of("origin", ORIGINS)])
+    # When the person confirmed by an SMS code an account made for them (desk, import).
+    claimed_at = DateTimeField(null=True)
+    # SMS of the member's own events: None follows the default (notifications.wants_sms),
+    # True or False is their choice. Announcements by SMS only when asked for.
+    sms_events = BooleanField(null=True)
+    sms_announcements = BooleanField(default=False)
+    # A neighbor without a phone: the center whose desk is their contact (its
+    # staff read their notices to them, and act for them with them there).
+    contact_center = ForeignKeyField(Center, null=True, backref="desk_contacts", on_delete="SET NULL")
 
     @classmethod
     def by_phone(cls, phone):
-        return cls.get_or_none(cls.phone == phone)
+        # Never the neighbors without a phone: `phone == None` would match them.
+        return cls.get_or_none(cls.phone == phone) if phone else None
 
     def roles(self):
         return {r.role for r in self.role_rows}
@@ -310,6 +387,39 @@ class UserRole(BaseModel):
 
     class Meta:
         indexes = ((("user", "role"), True),)
+
+
+class AreaManager(BaseModel):
+    """A province or county put under new management: an administrator who
+    runs headquarters' pages for this area's subtree (access.manages_area)."""
+
+    area = ForeignKeyField(Area, backref="managers", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="managed_areas", on_delete="CASCADE")
+    assigned_by = ForeignKeyField(User, on_delete="RESTRICT")
+    assigned_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("area", "user"), True),)
+
+
+class AreaChange(BaseModel):
+    """One change to the area tree, with who made it, when and why: never
+    edited. `other` is the new parent of a move or the survivor of a merge;
+    `detail` holds the values before and after (JSON)."""
+
+    ACTIONS = ("add", "rename", "move", "merge", "manager_added", "manager_removed")
+
+    area = ForeignKeyField(Area, backref="changes", on_delete="RESTRICT")
+    action = CharField(max_length=16, constraints=[one_of("action", ACTIONS)])
+    other = ForeignKeyField(Area, null=True, backref="changes_naming", on_delete="RESTRICT")
+    actor = ForeignKeyField(User, on_delete="RESTRICT")
+    reason = CharField(max_length=500)
+    detail = TextField(default="")
+    at = DateTimeField(default=utcnow)
+    form_key = CharField(max_length=64, null=True, unique=True)
+
+    class Meta:
+        indexes = ((("area", "at"), False),)
 
 
 # --- Sign-in throttling (ASVS V6.3.1) -----------------------------------------
@@ -430,6 +540,9 @@ class HelpPost(BaseModel):
     STATUSES = ("open", "matched", "done", "cancelled")
     URGENCIES = (0, 1, 2)  # normal, this week, today
     TIME_WINDOWS = (0, 1, 2, 3)  # any time, morning, afternoon, evening
+    # How a need asked by choices alone (the simple pages) wants to be
+    # reached: a call, or a visit; "" for a post written in words.
+    REACHES = ("", "phone", "door")
     PAGE_SIZE = 20
 
     kind = CharField(max_length=10, constraints=[one_of("kind", KINDS)])
@@ -453,6 +566,9 @@ class HelpPost(BaseModel):
     filed_by = ForeignKeyField(User, null=True, backref="filed_posts", on_delete="RESTRICT")
     on_behalf_name = CharField(max_length=80, default="")
     on_behalf_contact = CharField(max_length=200, default="")
+    # Set with no `text`: the choices are kept, and each reader's page says
+    # them in its own language (labels.post_text).
+    reach_by = CharField(max_length=5, default="", constraints=[one_of("reach_by", REACHES)])
 
     class Meta:
         indexes = (
@@ -487,12 +603,13 @@ class HelpPost(BaseModel):
 
     @classmethod
     def board_version(cls, neighborhoods):
-        """Changes whenever a post of these neighborhoods is added or changes
-        state (every change sets `updated_at`): the key of a cached board."""
+        """Changes whenever a post of these neighborhoods is written, by any
+        node: the sum of their boards' revision numbers, which triggers raise
+        in the writer's transaction (migration 0033). The key of a cached board."""
         # Asked on every board page: written out, like `catalog_revision`.
         marks = ", ".join([db.param] * len(neighborhoods))
-        sql = f'SELECT MAX("updated_at"), COUNT(*) FROM "help_post" WHERE "neighborhood_id" IN ({marks})'  # noqa: S608
-        return tuple(db.execute_sql(sql, list(neighborhoods)).fetchone())
+        sql = f'SELECT COALESCE(SUM("number"), 0) FROM "revision" WHERE "name" IN ({marks})'  # noqa: S608
+        return db.execute_sql(sql, [f"board:{area}" for area in neighborhoods]).fetchone()[0]
 
     def helper(self, response):
         """Who gives the help of `response`: the neighbor who answered a need,
@@ -559,6 +676,23 @@ class HelpResponse(BaseModel):
     class Meta:
         indexes = ((("post", "responder"), True),)
 
+    @classmethod
+    def live_answers(cls, posts):
+        """{post id: its answers still standing (not declined or withdrawn), first
+        first, each with its responder}: one query for a page of posts."""
+        found = {post.id: [] for post in posts}
+        if not found:
+            return found
+        rows = (
+            cls.select(cls, User)
+            .join(User, on=(cls.responder == User.id))
+            .where(cls.post.in_(list(found)), cls.status.not_in(("declined", "withdrawn")))
+            .order_by(cls.id)
+        )
+        for row in rows:
+            found[row.post_id].append(row)
+        return found
+
 
 class Notification(BaseModel):
     """One line in a member's inbox; made only by `notify`."""
@@ -581,6 +715,21 @@ class Notification(BaseModel):
         "program_cancelled",
         "helper_asked",
         "org_invited",
+        # To an idea's supporters, when it moves (network.SUPPORTER_NEWS).
+        "idea_forwarded",
+        "idea_declined",
+        "idea_merged",
+        "idea_planned",
+        "idea_started",
+        "idea_done",
+        # The welfare desk: a case given to a social worker, a visit coming, a referral answered or to answer.
+        "case_assigned",
+        "case_visit",
+        "case_referral",
+        "referral_answered",
+        # An organization's application answered (organizations.approve, organizations.decline).
+        "org_approved",
+        "org_declined",
     )
 
     user = ForeignKeyField(User, backref="notifications", on_delete="CASCADE")
@@ -589,6 +738,7 @@ class Notification(BaseModel):
     idea = DeferredForeignKey("Idea", null=True, on_delete="CASCADE")
     announcement = DeferredForeignKey("Announcement", null=True, on_delete="CASCADE")
     program = DeferredForeignKey("Program", null=True, on_delete="CASCADE")
+    welfare_case = DeferredForeignKey("WelfareCase", null=True, on_delete="CASCADE")
     actor = ForeignKeyField(User, null=True, on_delete="SET NULL")
     created_at = DateTimeField(default=utcnow)
     read_at = DateTimeField(null=True)
@@ -715,6 +865,14 @@ class TimeAccount(BaseModel):
             return self.user.name
         return self.center.name if self.kind == "center" else self.area.name
 
+    @property
+    def owner(self):
+        """The member, center or area (a pool's) whose account this is: a page
+        names a center or an area in its own language (the `local_name` filter)."""
+        if self.kind == "member":
+            return self.user
+        return self.center if self.kind == "center" else self.area
+
 
 class TimeTransfer(BaseModel):
     """One movement of minutes: never edited or deleted. A mistake is undone by
@@ -810,9 +968,11 @@ class TrustedHelper(BaseModel):
 class OneTimeCode(BaseModel):
     """A code sent by SMS to confirm that a person holds a number, bound to one
     request (whose random id only the requester's form holds; kept as a hash,
-    like the code). A sign-up keeps what it will create once the code is right."""
+    like the code). A sign-up keeps what it will create once the code is right.
+    Purposes: a sign-up, claiming an account made at a desk or by an import,
+    and a guest asking for help without a PIN."""
 
-    PURPOSES = ("sign_up",)
+    PURPOSES = ("sign_up", "claim", "ask_help")
     TRIES = 5
     LIFETIME = datetime.timedelta(minutes=10)
 
@@ -829,10 +989,46 @@ class OneTimeCode(BaseModel):
     user = ForeignKeyField(User, null=True, on_delete="CASCADE")
     created_at = DateTimeField(default=utcnow)
     expires_at = DateTimeField()
+    # What the request does once the code is right, for purposes that need more
+    # than the columns above (JSON); emptied when the code is used.
+    payload = TextField(default="")
+    # Set when the right code did its work: sent again, it does nothing.
+    used_at = DateTimeField(null=True)
 
     class Meta:
         # created_at alone: the site-wide hourly budget, and purging old rows.
         indexes = ((("phone", "created_at"), False), (("address_key", "created_at"), False), (("created_at",), False))
+
+
+class ClaimTicket(BaseModel):
+    """A one-time code that a center's desk prints for a neighbor whose account
+    was made for them (at the desk, or by an import): typed with their number
+    at that center's kiosk, it lets them choose their own PIN. Kept as a hash;
+    a day and five tries to use it; a new ticket for the person voids the last."""
+
+    TRIES = 5
+    LIFETIME = datetime.timedelta(days=1)
+    DIGITS = 8
+
+    user = ForeignKeyField(User, backref="claim_tickets", on_delete="CASCADE")
+    center = ForeignKeyField(Center, on_delete="CASCADE")
+    code_hash = CharField(max_length=200)
+    tries = SmallIntegerField(default=0)
+    made_by = ForeignKeyField(User, backref="claim_tickets_made", on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    used_at = DateTimeField(null=True)
+
+
+class DeskRegistration(BaseModel):
+    """An account made for a neighbor standing at a center's desk: which
+    desk, who made it, and the form that made it (a double submit finds it)."""
+
+    center = ForeignKeyField(Center, backref="desk_registrations", on_delete="RESTRICT")
+    user = ForeignKeyField(User, unique=True, backref="desk_registrations", on_delete="CASCADE")
+    made_by = ForeignKeyField(User, backref="desk_registrations_made", on_delete="RESTRICT")
+    form_key = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
 
 
 # --- Simple flows: call-backs and SMS --------------------------------------------
@@ -869,10 +1065,12 @@ class CallbackRequest(BaseModel):
 
 
 class SmsMessage(BaseModel):
-    """An SMS that came in from the gateway, or one waiting in the outbox."""
+    """An SMS that came in from the gateway, or one in the outbox: queued (until
+    `send_after`: night hours hold what is not urgent), being sent by a worker
+    that claimed it, sent to the provider, then delivered or failed."""
 
     DIRECTIONS = ("in", "out")
-    STATUSES = ("received", "queued", "sent")
+    STATUSES = ("received", "queued", "sending", "sent", "delivered", "failed")
 
     direction = CharField(max_length=3, constraints=[one_of("direction", DIRECTIONS)])
     phone = CharField(max_length=11)
@@ -883,9 +1081,26 @@ class SmsMessage(BaseModel):
     gateway_id = CharField(max_length=64, null=True, unique=True)
     created_at = DateTimeField(default=utcnow)
     sent_at = DateTimeField(null=True)
+    # The member it was sent to, and the request it is about (a request's life
+    # has a budget of messages); the event it tells, once: "post:12:offer:7".
+    user = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    post = ForeignKeyField(HelpPost, null=True, on_delete="SET NULL")
+    event_key = CharField(max_length=80, null=True, unique=True)
+    send_after = DateTimeField(default=utcnow)
+    attempts = SmallIntegerField(default=0)
+    # When a worker claimed it: a claim much older than a send takes was left by a dead worker.
+    claimed_at = DateTimeField(null=True)
+    # The provider's id of the sent message, and the time of the last delivery report applied.
+    provider_id = CharField(max_length=40, null=True, index=True)
+    reported_at = DateTimeField(null=True)
+    error = CharField(max_length=200, default="")
 
     class Meta:
-        indexes = ((("direction", "phone", "created_at"), False), (("direction", "status"), False))
+        indexes = (
+            (("direction", "phone", "created_at"), False),
+            (("direction", "status", "send_after"), False),
+            (("post", "user"), False),
+        )
 
 
 # --- The facilitators' network: the neighborhood's record, ideas, announcements --
@@ -1051,17 +1266,30 @@ class AnnouncementReply(BaseModel):
 
 
 class Assembly(BaseModel):
-    """The assembly of charities (مجمع خیریه‌ها) of a county: its members share
-    one registry of the people they serve."""
+    """An assembly of charities (مجمع خیریه‌ها) of a county, a city or a
+    municipal district: its members share one registry of the people they
+    serve, kept apart from every other assembly's. A parent (a city's assembly
+    over its districts') sees its children's counts and pseudonymous
+    references, never a name or a number (see assemblies.py)."""
 
-    county = ForeignKeyField(Area, unique=True, backref="assemblies", on_delete="RESTRICT")
+    LEVELS = ("county", "city", "district")  # the kind of its area
+    NAME_MAX = 160
+
+    area = ForeignKeyField(Area, unique=True, backref="assemblies", on_delete="RESTRICT")
+    level = CharField(max_length=10, constraints=[one_of("level", LEVELS)])
+    parent = ForeignKeyField("self", null=True, backref="children", on_delete="RESTRICT")
     name = CharField(max_length=160, unique=True)
+    # The member who speaks for the assembly: answers organizations' applications of its area.
+    coordinator = ForeignKeyField(User, null=True, backref="coordinated_assemblies", on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
 
 
 class Organization(BaseModel):
     """An NGO, charity, jihadi or community group, business or government office."""
 
     KINDS = ("charity", "ngo", "jihadi", "community", "business", "government")
+    # Grassroots groups: a registration number is welcome, never required.
+    REGISTRATION_OPTIONAL = ("jihadi", "community")
 
     name = CharField(max_length=160, unique=True)
     kind = CharField(
@@ -1069,11 +1297,56 @@ class Organization(BaseModel):
         constraints=[one_of("kind", KINDS)],
     )
     county = ForeignKeyField(Area, backref="organizations", on_delete="RESTRICT")
-    assembly = ForeignKeyField(Assembly, null=True, backref="members", on_delete="SET NULL")
     about = TextField(default="")
     contact = CharField(max_length=300, default="")
     volunteers_wanted = TextField(default="")
+    # As registered (optional for a grassroots group): its number and the body that issued it.
+    registration_number = CharField(max_length=30, default="")
+    registration_body = CharField(max_length=120, default="")
     created_at = DateTimeField(default=utcnow)
+
+
+class AssemblyMember(BaseModel):
+    """An organization's membership of an assembly: it may belong to several
+    (its county's and a district's), and records in each registry apart."""
+
+    assembly = ForeignKeyField(Assembly, backref="memberships", on_delete="CASCADE")
+    organization = ForeignKeyField(Organization, backref="assembly_memberships", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("assembly", "organization"), True),)
+
+
+class OrganizationApplication(BaseModel):
+    """A group's request to open its own portal page. Headquarters, or the
+    coordinator of the assembly of its district or county, approves it (the
+    page opens with the applicant as its manager) or declines it with a
+    reason; the applicant hears the answer in their inbox."""
+
+    STATUSES = ("pending", "approved", "declined")
+    NAME_MAX, NUMBER_MAX, BODY_MAX, CONTACT_MAX, ABOUT_MAX, REASON_MAX = 160, 30, 120, 80, 1000, 300
+
+    applicant = ForeignKeyField(User, backref="organization_applications", on_delete="CASCADE")
+    name = CharField(max_length=160)
+    kind = CharField(max_length=12, constraints=[one_of("kind", Organization.KINDS)])
+    registration_number = CharField(max_length=30, default="")
+    registration_body = CharField(max_length=120, default="")
+    # Where it works: a county, or a city, district or neighborhood of one.
+    area = ForeignKeyField(Area, on_delete="RESTRICT")
+    contact_name = CharField(max_length=80)
+    contact_phone = CharField(max_length=20)
+    about = TextField(default="")
+    status = CharField(max_length=10, default="pending", constraints=[one_of("status", STATUSES)])
+    reason = CharField(max_length=300, default="")
+    decided_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    decided_at = DateTimeField(null=True)
+    organization = ForeignKeyField(Organization, null=True, backref="applications", on_delete="SET NULL")
+    form_key = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("status", "created_at"), False),)
 
 
 class OrganizationArea(BaseModel):
@@ -1271,6 +1544,8 @@ class ProgramSignup(BaseModel):
     status = CharField(max_length=10, constraints=[one_of("status", STATUSES)])
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
+    # When the member marked at the center's kiosk that they came (the first press counts).
+    checked_in_at = DateTimeField(null=True)
 
     class Meta:
         indexes = ((("program", "user"), True), (("program", "status", "created_at"), False))
@@ -1291,7 +1566,7 @@ class Kiosk(BaseModel):
 
 class PrintBatch(BaseModel):
     """A batch of printed cards made in the background: its progress, and the
-    file when it is done (instance/prints/batch-<id>.pdf)."""
+    file when it is done (`prints/batch-<id>.pdf` in the file store every node sees)."""
 
     STATUSES = ("queued", "running", "done", "failed")
 
@@ -1307,12 +1582,298 @@ class PrintBatch(BaseModel):
     finished_at = DateTimeField(null=True)
 
 
+class Certificate(BaseModel):
+    """A volunteer's certificate of hours served, as it was printed: its QR
+    code opens a public page that shows these figures again. The code's token
+    is an HMAC under the site's key of this row's `salt`; the table keeps only
+    the token's SHA-256, so neither the table alone nor the key alone gives a
+    certificate's address. Nothing here, or on that page, names a phone."""
+
+    holder = ForeignKeyField(User, backref="certificates", on_delete="CASCADE")
+    holder_name = CharField(max_length=80)  # as printed, even if the name changes later
+    center = ForeignKeyField(Center, null=True, on_delete="SET NULL")
+    center_name = CharField(max_length=160, default="")  # as printed
+    center_name_en = CharField(max_length=160, default="")
+    period_start = DateField()  # days in Tehran, both included
+    period_end = DateField()
+    help_minutes = IntegerField(constraints=[Check("help_minutes >= 0")])  # helping neighbors
+    helps = IntegerField(constraints=[Check("helps >= 0")])
+    program_minutes = IntegerField(constraints=[Check("program_minutes >= 0")])  # thanked by centers
+    programs = IntegerField(constraints=[Check("programs >= 0")])  # programs taken part in
+    salt = CharField(max_length=32)
+    token_hash = CharField(max_length=64, unique=True)
+    issued_by = ForeignKeyField(User, on_delete="RESTRICT")
+    issued_at = DateTimeField(default=utcnow)
+    form_key = CharField(max_length=64, unique=True)
+
+    class Meta:
+        indexes = ((("holder", "issued_at"), False),)
+        constraints = (Check("period_start <= period_end"),)
+
+    @property
+    def minutes(self):
+        return self.help_minutes + self.program_minutes
+
+
+# --- The municipal welfare desk (مددکاری): requests, assessments, services -------------
+
+
+class WelfareOffice(BaseModel):
+    """A district municipality's welfare office (اداره رفاه): it registers the
+    requests of its district and its social workers assess them. In the shared
+    registry it is an organization (kind "government") of the district's
+    assembly, so that what it gives counts with what the charities give."""
+
+    district = ForeignKeyField(Area, unique=True, backref="welfare_offices", on_delete="RESTRICT")
+    organization = ForeignKeyField(Organization, unique=True, on_delete="RESTRICT")
+    address = CharField(max_length=300, default="")
+    phone = CharField(max_length=20, default="")
+    created_at = DateTimeField(default=utcnow)
+
+
+class WelfareStaff(BaseModel):
+    """Who works at an office: a social worker, the district's supervisor, or
+    desk staff who register requests. Social workers and supervisors also hold
+    the site's social_worker role (staff sessions); removing either ends the access."""
+
+    ROLES = ("social_worker", "supervisor", "desk")
+
+    office = ForeignKeyField(WelfareOffice, backref="staff", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="welfare_posts", on_delete="CASCADE")
+    role = CharField(max_length=14, constraints=[one_of("role", ROLES)])
+    # The right to export a served list by national code (to an agency the law names).
+    exports_codes = BooleanField(default=False)
+    is_active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("office", "user"), True), (("user", "is_active"), False))
+
+
+class WelfareCase(BaseModel):
+    """A needy person's request and what follows: registered › assessed ›
+    served › closed (with a reason), and reopened. The national code is kept
+    as the registry keeps it (a keyed hash and the last digits), so the desk
+    and the charities' registry recognize the same person. `version` rises
+    with every save: a save that names an older one changes nothing."""
+
+    STATUSES = ("registered", "assessed", "served", "closed", "reopened")
+    OPEN = ("registered", "assessed", "served", "reopened")
+    SOURCES = ("office", "center", "phone", "board", "self")
+    ID_KINDS = ("national", "foreign", "none")
+    CLOSE_REASONS = ("served", "not_eligible", "referred_elsewhere", "no_contact", "moved", "duplicate", "other")
+    NAME_MAX, ADDRESS_MAX, CONTACT_MAX, ASKED_MAX, NOTE_MAX = 80, 300, 200, 2000, 500
+
+    office = ForeignKeyField(WelfareOffice, backref="cases", on_delete="RESTRICT")
+    # Where the household lives: a neighborhood of the office's district (or the district itself).
+    area = ForeignKeyField(Area, backref="welfare_cases", on_delete="RESTRICT")
+    applicant = ForeignKeyField(User, null=True, backref="welfare_requests", on_delete="SET NULL")
+    name = CharField(max_length=80)
+    requester = CharField(max_length=80, default="")  # who asked, when not the person
+    phone = CharField(max_length=11, default="")  # a person without a phone is served too
+    contact = CharField(max_length=200, default="")
+    address = CharField(max_length=300, default="")
+    id_kind = CharField(max_length=8, default="none", constraints=[one_of("id_kind", ID_KINDS)])
+    identifier_hash = CharField(max_length=64, null=True, index=True)
+    last_digits = CharField(max_length=4, default="")
+    household_size = SmallIntegerField(default=1, constraints=[Check("household_size BETWEEN 1 AND 30")])
+    asked = TextField()
+    source = CharField(max_length=8, constraints=[one_of("source", SOURCES)])
+    consent_to_share = BooleanField(default=False)
+    status = CharField(max_length=10, default="registered", constraints=[one_of("status", STATUSES)])
+    social_worker = ForeignKeyField(User, null=True, backref="caseload", on_delete="SET NULL")
+    co_worker = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    registered_by = ForeignKeyField(User, on_delete="RESTRICT")
+    # Flagged at intake: an open request of the same person already existed.
+    duplicate_of = ForeignKeyField("self", null=True, on_delete="SET NULL")
+    # Carried into intake from a need on the board or a call-back request: one
+    # case each, so registering it again finds this one. No backref: the post's
+    # author and the caller never reach the case through them.
+    board_post = ForeignKeyField(HelpPost, null=True, unique=True, backref="+", on_delete="SET NULL")
+    callback = ForeignKeyField(CallbackRequest, null=True, unique=True, backref="+", on_delete="SET NULL")
+    close_reason = CharField(max_length=20, default="")
+    version = IntegerField(default=1)
+    form_key = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    assessed_at = DateTimeField(null=True)  # the first assessment: time to assessment
+    closed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("office", "status", "created_at"), False), (("social_worker", "status"), False))
+
+
+class CaseAssessment(BaseModel):
+    """A social worker's assessment (مددکاری) of a case, the latest one. The
+    priority group is the product's most sensitive field: only the case's
+    social workers and the district's supervisor ever see it."""
+
+    HOUSING = ("owned", "rented", "relatives", "informal", "homeless", "shelter")
+    COVERAGE = ("relief", "welfare", "other", "none")
+    # The five priority groups of seed 004, served together with their families.
+    PRIORITY_GROUPS = ("", "addiction", "street_children", "waste_pickers", "trans", "women_at_risk")
+    DECISIONS = ("eligible", "not_eligible", "referred_elsewhere")
+    MEMBERS_MAX, NOTE_MAX, REASON_MAX = 2000, 2000, 500
+
+    case = ForeignKeyField(WelfareCase, unique=True, backref="assessments", on_delete="CASCADE")
+    household_members = TextField(default="")
+    monthly_income = BigIntegerField(null=True, constraints=[Check("monthly_income >= 0")])
+    housing = CharField(max_length=10, constraints=[one_of("housing", HOUSING)])
+    disability = BooleanField(default=False)
+    chronic_illness = BooleanField(default=False)
+    health_note = TextField(default="")
+    coverage = CharField(max_length=8, constraints=[one_of("coverage", COVERAGE)])
+    priority_group = CharField(max_length=16, default="", constraints=[one_of("priority_group", PRIORITY_GROUPS)])
+    needs = CharField(max_length=200, default="")  # CaseService.CATEGORIES, comma separated
+    note = TextField(default="")
+    decision = CharField(max_length=18, constraints=[one_of("decision", DECISIONS)])
+    decision_reason = CharField(max_length=500, default="")
+    assessed_by = ForeignKeyField(User, on_delete="RESTRICT")
+    assessed_at = DateTimeField(default=utcnow)
+
+
+class Pledge(BaseModel):
+    """What a partner (a charity, a business under its social responsibility,
+    a volunteer group) pledges to a district's office: shelter places, food
+    packages or services, which the desk allocates to cases."""
+
+    KINDS = ("shelter", "food", "service")
+    QUANTITY_MAX, ABOUT_MAX = 10000, 300
+
+    office = ForeignKeyField(WelfareOffice, backref="pledges", on_delete="CASCADE")
+    organization = ForeignKeyField(Organization, backref="pledges", on_delete="CASCADE")
+    kind = CharField(max_length=8, constraints=[one_of("kind", KINDS)])
+    quantity = IntegerField(constraints=[Check("quantity BETWEEN 1 AND 10000")])
+    about = CharField(max_length=300, default="")
+    is_active = BooleanField(default=True)
+    pledged_by = ForeignKeyField(User, on_delete="RESTRICT")
+    form_key = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class CaseService(BaseModel):
+    """A service of a case's plan: given by the municipality, or referred to
+    a partner organization that accepts or declines it in its portal and
+    records the delivery. A shelter place waits in line when none is free."""
+
+    CATEGORIES = ("food", "health", "legal", "shelter", "marriage", "disability", "prisoners_family", "other")
+    STATUSES = ("waiting", "planned", "referred", "accepted", "declined", "delivered", "cancelled")
+    # Taking a pledged place or package (a waiting one takes none yet).
+    HOLDING = ("planned", "referred", "accepted", "delivered")
+    ABOUT_MAX, NOTE_MAX = 300, 300
+
+    case = ForeignKeyField(WelfareCase, backref="services", on_delete="CASCADE")
+    category = CharField(max_length=16, constraints=[one_of("category", CATEGORIES)])
+    about = CharField(max_length=300, default="")
+    partner = ForeignKeyField(Organization, null=True, backref="referrals", on_delete="RESTRICT")
+    pledge = ForeignKeyField(Pledge, null=True, backref="allocations", on_delete="SET NULL")
+    status = CharField(max_length=10, constraints=[one_of("status", STATUSES)])
+    decline_reason = CharField(max_length=300, default="")
+    delivered_on = DateField(null=True)
+    amount = BigIntegerField(default=0, constraints=[Check("amount >= 0")])
+    delivery_note = CharField(max_length=300, default="")
+    ended_on = DateField(null=True)  # a shelter stay that ended frees its place
+    registry_service = ForeignKeyField(Service, null=True, on_delete="SET NULL")
+    created_by = ForeignKeyField(User, on_delete="RESTRICT")
+    answered_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    answered_at = DateTimeField(null=True)
+    form_key = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("partner", "status"), False), (("pledge", "status"), False))
+
+
+class CaseAppointment(BaseModel):
+    """A home visit, a meeting at the office or a call, at a time; a reminder
+    reaches the inbox the day before (and the person's, when they have an account)."""
+
+    KINDS = ("home_visit", "office_visit", "phone_call")
+    STATUSES = ("planned", "done", "missed", "cancelled")
+    PLACE_MAX, NOTE_MAX = 200, 500
+
+    case = ForeignKeyField(WelfareCase, backref="appointments", on_delete="CASCADE")
+    kind = CharField(max_length=12, constraints=[one_of("kind", KINDS)])
+    starts_at = DateTimeField()
+    place = CharField(max_length=200, default="")
+    status = CharField(max_length=9, default="planned", constraints=[one_of("status", STATUSES)])
+    note = CharField(max_length=500, default="")
+    with_user = ForeignKeyField(User, on_delete="RESTRICT")  # the social worker who goes
+    reminded_at = DateTimeField(null=True)
+    form_key = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("status", "starts_at"), False),)
+
+
+class CaseEvent(BaseModel):
+    """Every step of a case, with who, when and why: never changed."""
+
+    case = ForeignKeyField(WelfareCase, backref="events", on_delete="CASCADE")
+    actor = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    action = CharField(max_length=20)
+    status = CharField(max_length=10, default="")  # the case's status after the step
+    note = CharField(max_length=500, default="")
+    at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("case", "at"), False),)
+
+
+class AgencyCoverage(BaseModel):
+    """A person on an agency's coverage list (the Relief Committee, the
+    Welfare Organization), as a district office imported it: only the keyed
+    hash of the national code, never the code, and never the file."""
+
+    AGENCIES = ("relief", "welfare", "other")
+
+    office = ForeignKeyField(WelfareOffice, backref="coverage", on_delete="CASCADE")
+    agency = CharField(max_length=8, constraints=[one_of("agency", AGENCIES)])
+    identifier_hash = CharField(max_length=64)
+    listed_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("office", "agency", "identifier_hash"), True), (("identifier_hash",), False))
+
+
+# --- Running on several nodes ---------------------------------------------------------
+
+
+class StoredFile(BaseModel):
+    """A file the site made (a batch of cards, a kept flyer, Listen's audio),
+    kept where every node sees it when no shared folder is configured
+    (HAMSAYEH_FILES_DIR): never one server's own disk."""
+
+    NAME_MAX = 200
+
+    name = CharField(max_length=NAME_MAX, primary_key=True)
+    data = BlobField()
+    size = IntegerField()
+    digest = CharField(max_length=64)  # SHA-256 of data: the download's ETag
+    created_at = DateTimeField(default=utcnow)
+
+
+class RateHit(BaseModel):
+    """One expensive response let through (a PDF, an import), counted by every
+    node when no Redis is configured: the limit holds however many serve."""
+
+    bucket = CharField(max_length=120)  # the limit's name and who asked
+    at = DateTimeField(index=True)
+
+    class Meta:
+        indexes = ((("bucket", "at"), False),)
+
+
 MODELS = (
     Revision,
     Area,
     Center,
+    CenterArea,
     User,
     UserRole,
+    AreaManager,
+    AreaChange,
     LoginThrottle,
     KnownDevice,
     Session,
@@ -1331,6 +1892,8 @@ MODELS = (
     SmsMessage,
     TrustedHelper,
     OneTimeCode,
+    ClaimTicket,
+    DeskRegistration,
     FacilitatorProfile,
     FacilitatorAssignment,
     Training,
@@ -1345,6 +1908,8 @@ MODELS = (
     AnnouncementReply,
     Assembly,
     Organization,
+    AssemblyMember,
+    OrganizationApplication,
     OrganizationArea,
     OrganizationActivity,
     OrganizationMember,
@@ -1358,4 +1923,16 @@ MODELS = (
     ProgramSignup,
     Kiosk,
     PrintBatch,
+    StoredFile,
+    RateHit,
+    Certificate,
+    WelfareOffice,
+    WelfareStaff,
+    WelfareCase,
+    CaseAssessment,
+    Pledge,
+    CaseService,
+    CaseAppointment,
+    CaseEvent,
+    AgencyCoverage,
 )

@@ -27,6 +27,8 @@ PUBLIC_OBJECTS = {
     "timebank.summary": "an area's monthly hours by kind of help: counts, never names",
     "accounts.confirm_sign_up": "a random sign-up token, found by its hash, not an id to walk",
     "accounts.finish_sign_up": "a random sign-up token, found by its hash, not an id to walk",
+    "accounts.confirm_claim": "a random claim token, found by its hash, not an id to walk",
+    "accounts.finish_claim": "a random claim token, found by its hash, not an id to walk",
 }
 
 ID_SUFFIX = "_id"

@@ -6,12 +6,14 @@ client signed in as that role (or a guest). A rule changed in code without
 changing this table fails here, and so does a page a role reaches by
 changing an id in the address (ASVS V8.2.2)."""
 
+import datetime
+
 import pytest
 
 import models
-from hamsayeh.domain import accounts, demo, network, organizations, registry, timebank
+from hamsayeh.domain import accounts, assemblies, casework, demo, network, organizations, registry, timebank
 from tests.conftest import REGISTRY_KEY, sign_in
-from tests.factories import activity, make_post
+from tests.factories import activity, make_post, welfare_case
 
 ROLES = ("guest", "resident", "volunteer", "facilitator", "center_staff", "charity_staff", "social_worker", "admin")
 SIGN_IN = 302  # a guest is sent to sign in first
@@ -48,7 +50,46 @@ def objects(people, places):
         organization, people["charity_staff"], REGISTRY_KEY, "national", "0012345679", name="خانوادهٔ رحیمی"
     )
     account = timebank.member_account(people["resident"])
+    program = models.Program.create(
+        center=center,
+        title="حلقهٔ کتاب‌خوانی",
+        activity_type=activity("children"),
+        starts_at=models.utcnow() + datetime.timedelta(days=2),
+        capacity=10,
+        created_by=people["center_staff"],
+        form_key="permissions-program",
+    )
+    district = assemblies.create("district", places["District 1"], None, "مجمع خیرین منطقه ۱", people["admin"])
+    assemblies.set_coordinator(district, people["social_worker"], people["admin"])
+    applications = [
+        organizations.apply(
+            people["resident"],
+            f"permissions-application-{place}",
+            name=f"گروه مردمی {place}",
+            kind="community",
+            area=places[place],
+            contact_name="کاربر",
+            contact_phone=people["resident"].phone,
+        )
+        for place in ("District 1", "District 12")
+    ]
+    # District 1's welfare office: the social worker carries the resident's own request,
+    # one of whose services is referred to the charity that charity_staff manages.
+    office = casework.open_office(places["District 1"], people["admin"])
+    casework.set_staff(office, people["social_worker"], "social_worker", people["admin"])
+    case = welfare_case(
+        office, people["social_worker"], social_worker=people["social_worker"], applicant=people["resident"]
+    )
+    casework.assess(case, people["social_worker"], 1, housing="rented", coverage="none", decision="eligible")
+    referral = casework.plan_service(
+        case, people["social_worker"], "permissions-referral", "food", partner=organization
+    )
     return {
+        "case": case.id,
+        "referral": referral.id,
+        "assembly": district.id,
+        "application": applications[0].id,
+        "other_application": applications[1].id,
         "center": center.id,
         "post": post.id,
         "story": story.id,
@@ -57,6 +98,8 @@ def objects(people, places):
         "account": account.id,
         "resident": people["resident"].id,
         "facilitator": people["facilitator"].id,
+        "program": program.id,
+        "district": places["District 1"].id,
     }
 
 
@@ -82,6 +125,11 @@ TABLE = [
     ("/centers/{center}/cards", expect(403, guest=SIGN_IN, center_staff=200, admin=200)),
     ("/centers/{center}/needs.pdf", expect(403, guest=SIGN_IN, center_staff=200, admin=200)),
     ("/kiosk/centers/{center}", expect(403, guest=SIGN_IN, center_staff=200, admin=200)),
+    ("/centers/{center}/week.pdf", expect(403, guest=SIGN_IN, center_staff=200, admin=200)),
+    # A program's attendance sheet holds names: its keepers only, as its list of sign-ups.
+    ("/centers/programs/{program}/attendance.pdf", expect(403, guest=SIGN_IN, center_staff=200, admin=200)),
+    # A member's certificates of hours: the member, and the staff of their center (not headquarters).
+    ("/certificates/people/{resident}", expect(403, guest=SIGN_IN, resident=200, center_staff=200)),
     # Facilitators are managed by headquarters and center staff.
     ("/facilitators/{facilitator}", expect(403, guest=SIGN_IN, center_staff=200, admin=200)),
     # The help desk: those who look after neighbors.
@@ -97,6 +145,45 @@ TABLE = [
     # An organization's own pages: its managers and headquarters.
     ("/orgs/{org}/edit", expect(403, guest=SIGN_IN, charity_staff=200, admin=200)),
     ("/orgs/{org}/members", expect(403, guest=SIGN_IN, charity_staff=200, admin=200)),
+    # Assemblies are kept by headquarters alone.
+    ("/hq/assemblies/", expect(403, guest=SIGN_IN, admin=200)),
+    ("/hq/assemblies/{assembly}", expect(403, guest=SIGN_IN, admin=200)),
+    # Organizations' applications (with their contact's number): headquarters, and the
+    # coordinator of the assembly of the applicant's area (social_worker, of District 1's), no other.
+    ("/orgs/apply", expect(200)),
+    ("/orgs/applications", expect(403, guest=SIGN_IN, social_worker=200, admin=200)),
+    ("/orgs/applications/{application}", expect(403, guest=SIGN_IN, social_worker=200, admin=200)),
+    ("/orgs/applications/{other_application}", expect(403, guest=SIGN_IN, social_worker=404, admin=200)),
+    # The area tree and the centers network: headquarters (a subtree's manager is tried in
+    # test_network_admin); a center's details also its own staff.
+    ("/hq/areas/", expect(403, guest=SIGN_IN, admin=200)),
+    ("/hq/areas/{district}", expect(403, guest=SIGN_IN, admin=200)),
+    ("/hq/areas/{district}/history", expect(403, guest=SIGN_IN, admin=200)),
+    ("/hq/areas/{district}/merge", expect(403, guest=SIGN_IN, admin=200)),
+    ("/hq/centers/", expect(403, guest=SIGN_IN, admin=200)),
+    ("/hq/centers/unserved", expect(403, guest=SIGN_IN, admin=200)),
+    ("/hq/centers/{center}/served", expect(403, guest=SIGN_IN, admin=200)),
+    ("/hq/centers/{center}/edit", expect(403, guest=SIGN_IN, center_staff=200, admin=200)),
+    # The welfare desk: the district office's staff; a center's staff registers requests of
+    # its district; the person their own request; the partner its referral; never headquarters.
+    ("/cases/", expect(403, guest=SIGN_IN, social_worker=200)),
+    ("/cases/new", expect(403, guest=SIGN_IN, center_staff=200, social_worker=200)),
+    # A need carried into intake: those who register at its district's office; never its author.
+    ("/cases/new?post={post}", expect(403, guest=SIGN_IN, center_staff=200, social_worker=200)),
+    ("/cases/{case}", expect(403, guest=SIGN_IN, social_worker=200)),
+    ("/cases/{case}/assessment", expect(403, guest=SIGN_IN, social_worker=200)),
+    ("/cases/mine/{case}", expect(404, guest=SIGN_IN, resident=200)),
+    ("/cases/{case}/copy.pdf", expect(404, guest=SIGN_IN, resident=200, social_worker=200)),
+    ("/cases/referrals/{referral}", expect(403, guest=SIGN_IN, charity_staff=200)),
+    ("/cases/services/{referral}/letter.pdf", expect(404, guest=SIGN_IN, charity_staff=200, social_worker=200)),
+    ("/cases/offices", expect(403, guest=SIGN_IN, admin=200)),
+    ("/cases/reports", expect(403, guest=SIGN_IN, admin=200)),
+    # Headquarters' imports: administrators alone.
+    ("/hq/imports/", expect(403, guest=SIGN_IN, admin=200)),
+    ("/hq/imports/volunteers", expect(403, guest=SIGN_IN, admin=200)),
+    # Registering a neighbor in person: the center's own staff, not headquarters.
+    ("/desk/centers/{center}/register", expect(403, guest=SIGN_IN, center_staff=200)),
+    ("/desk/without-phone", expect(403, guest=SIGN_IN, center_staff=200)),
 ]
 
 

@@ -7,7 +7,19 @@ functions, so a rule is written once. `user` may be None (a guest) and
 writes, and nothing knows of Flask.
 """
 
-from hamsayeh.domain import callbacks, facilitators, network, organizations, registry, timebank, volunteers
+from hamsayeh.domain import (
+    areas_admin,
+    assemblies,
+    callbacks,
+    casework,
+    centers,
+    facilitators,
+    network,
+    organizations,
+    registry,
+    timebank,
+    volunteers,
+)
 from models import STAFF_ROLES, OrganizationMember, TrustedHelper
 
 # --- Site-wide roles ------------------------------------------------------------
@@ -70,6 +82,43 @@ def facilitates(user, roles, neighborhood_id):
     )
 
 
+# --- The area tree and the centers, kept by headquarters -----------------------------
+
+
+def may_keep_the_tree(user, roles):
+    """The pages that keep areas and centers: headquarters, and the managers
+    of a subtree (a province, county or city put under new management), who
+    hold a staff role (a member without one asks no query here)."""
+    return is_headquarters(user, roles) or (is_staff(user, roles) and areas_admin.is_area_manager(user))
+
+
+def manages_area(user, roles, area):
+    """Headquarters everywhere; a subtree's manager within it. Adding under,
+    renaming and keeping centers in `area` ask this of it; moving and merging
+    ask it of the parent too, so a manager never moves their subtree's top."""
+    return is_headquarters(user, roles) or (is_staff(user, roles) and areas_admin.manages(user, area))
+
+
+def may_appoint_area_managers(user, roles):
+    """Only headquarters puts an area under new management."""
+    return is_headquarters(user, roles)
+
+
+def runs_center_network(user, roles, center):
+    """A center's kind, area, served neighborhoods, staff, closing and
+    reopening: whoever manages its area."""
+    return center is not None and manages_area(user, roles, center.area)
+
+
+def may_edit_center(user, roles, center):
+    """A center's details (names, address, hours, phone, map point): whoever
+    manages its area, and the center's own staff."""
+    if center is None:
+        return False
+    own = is_center_staff(user, roles) and user.work_center_id == center.id
+    return own or runs_center_network(user, roles, center)
+
+
 # --- Organizations --------------------------------------------------------------------
 
 
@@ -123,11 +172,11 @@ def sees_others_data(member):
 
 def looks_after(actor, actor_roles, member):
     """Whether staff `actor` looks after `member` (never a staff account): a
-    center's staff its members, a facilitator the neighbors of the
-    neighborhoods they are assigned to."""
+    center's staff the members it looks after (`centers.looked_after`), a
+    facilitator the neighbors of the neighborhoods they are assigned to."""
     if actor is None or member.id == actor.id or sees_others_data(member):
         return False
-    if "center_staff" in actor_roles and actor.work_center_id and timebank.is_center_member(actor.work_center, member):
+    if "center_staff" in actor_roles and actor.work_center_id and centers.looks_after(actor.work_center, member):
         return True
     if "facilitator" in actor_roles and member.neighborhood_id:
         return facilitators.facilitates(actor, member.neighborhood_id)
@@ -212,8 +261,8 @@ def was_helped(user, roles, response):
 def confirms_for_pool(user, roles, response):
     """Help given to a neighbor filed for without an account is paid by the
     district's pool, so a second person confirms it: a facilitator of the
-    post's neighborhood, or staff of a center whose area holds it; never the
-    one who filed it, nor the one who gave it."""
+    post's neighborhood, or staff of the center that serves it
+    (`centers.center_neighborhoods`); never the one who filed it, nor the one who gave it."""
     post = response.post
     if user is None or not post.on_behalf_name or post.kind != "request":
         return False
@@ -222,7 +271,7 @@ def confirms_for_pool(user, roles, response):
     if facilitates(user, roles, post.neighborhood_id):
         return True
     center = user.work_center if is_center_staff(user, roles) and user.work_center_id else None
-    return center is not None and post.neighborhood.path.startswith(center.area.path)
+    return center is not None and centers.serves_neighborhood(center, post.neighborhood)
 
 
 def may_confirm_help(user, roles, response):
@@ -380,7 +429,7 @@ def assembly_organizations(user, roles, assembly):
     they post and state to the assembly, they do for one of these."""
     if user is None:
         return []
-    return list(organizations.staff_organizations(user, assembly))
+    return [registry.at_desk(org, assembly) for org in organizations.staff_organizations(user, assembly)]
 
 
 def may_read_assembly_posts(user, roles, assembly):
@@ -389,8 +438,40 @@ def may_read_assembly_posts(user, roles, assembly):
 
 
 def may_read_registry_record(user, roles, record):
-    """A record of one of the user's own assembly members; never another's."""
-    return record.organization_id in {org.id for org in registry_organizations(user, roles)}
+    """A record one of the user's own organizations made in an assembly it
+    still works in; never another's, nor one made in another assembly."""
+    desks = {(org.id, org.assembly.id) for org in registry_organizations(user, roles)}
+    return (record.organization_id, record.beneficiary.assembly_id) in desks
+
+
+# --- Assemblies and organizations' applications ----------------------------------------------
+
+
+def may_manage_assemblies(user, roles):
+    """Only headquarters makes assemblies, changes their members and names their coordinators."""
+    return is_headquarters(user, roles)
+
+
+def may_apply_for_organization(user, roles):
+    """Any member may ask to open their group's page: the answer comes to their inbox."""
+    return user is not None
+
+
+def coordinates_area_of(user, roles, area):
+    """The coordinator of an assembly whose area holds `area` (a district's, a city's or a county's)."""
+    if user is None or area is None:
+        return False
+    return any(area.path.startswith(assembly.area.path) for assembly in assemblies.coordinated_by(user))
+
+
+def may_review_applications(user, roles):
+    """The list of applications: headquarters, and the coordinators of assemblies (those of their areas)."""
+    return is_headquarters(user, roles) or (user is not None and assemblies.coordinated_by(user).exists())
+
+
+def may_answer_application(user, roles, application):
+    """Headquarters, or the coordinator of the assembly of the applicant's district, city or county."""
+    return is_headquarters(user, roles) or coordinates_area_of(user, roles, application.area)
 
 
 # --- Accounts, sessions and the time bank ----------------------------------------------------
@@ -409,7 +490,7 @@ def may_manage_time_account(user, roles, account):
         and user.work_center_id is not None
         and account.kind == "member"
         and not set(account.user.roles()) & STAFF_ROLES
-        and timebank.is_center_member(user.work_center, account.user)
+        and centers.looks_after(user.work_center, account.user)
     )
 
 
@@ -429,3 +510,248 @@ def names_helper(user, roles, link):
 def is_named_helper(user, roles, link):
     """The helper this person named or asked."""
     return user is not None and link.helper_id == user.id
+
+
+# --- Certificates of volunteer hours ------------------------------------------------------
+
+
+def may_certify(user, roles, holder):
+    """Who prints a certificate of `holder`'s hours: the holder, and the staff
+    of a center whose member they are (the staff who see their time account),
+    never for another staff account. Headquarters does not: a certificate is
+    the center's word on what it saw."""
+    if user is None or holder is None:
+        return False
+    if user.id == holder.id:
+        return True
+    return (
+        is_center_staff(user, roles)
+        and user.work_center_id is not None
+        and not sees_others_data(holder)
+        and centers.looks_after(user.work_center, holder)
+    )
+
+
+# --- The municipal welfare desk (casework) ------------------------------------------------------
+
+
+def welfare_posts(user, roles):
+    """The user's places at welfare offices that open something now: a social
+    worker's and a supervisor's need the site's social_worker role (a staff
+    session), desk staff any staff role."""
+    if not is_staff(user, roles):
+        return []
+    return [
+        post
+        for post in casework.staff_posts(user)
+        if ("social_worker" in roles if post.role in ("social_worker", "supervisor") else is_staff(user, roles))
+    ]
+
+
+def may_use_casework(user, roles):
+    """The desk's pages: staff of a district's welfare office."""
+    return bool(welfare_posts(user, roles))
+
+
+def works_in_office(user, roles, office):
+    office_id = getattr(office, "id", office)
+    return any(post.office_id == office_id for post in welfare_posts(user, roles))
+
+
+def district_supervisor_of(user, roles, office):
+    office_id = getattr(office, "id", office)
+    return any(post.office_id == office_id and post.role == "supervisor" for post in welfare_posts(user, roles))
+
+
+def case_worker_of(user, roles, case):
+    """The case's social workers (its own and a second one), while they work at its office."""
+    return (
+        user is not None
+        and user.id in (case.social_worker_id, case.co_worker_id)
+        and any(
+            post.office_id == case.office_id and post.role in ("social_worker", "supervisor")
+            for post in welfare_posts(user, roles)
+        )
+    )
+
+
+def may_read_case(user, roles, case):
+    """The office's staff read a case (audited when it is not theirs); nobody else."""
+    return works_in_office(user, roles, case.office_id)
+
+
+def may_see_assessment(user, roles, case):
+    """The assessment, with the priority group, the product's most sensitive
+    field: the case's social workers and the district's supervisor only."""
+    return case_worker_of(user, roles, case) or district_supervisor_of(user, roles, case.office_id)
+
+
+def may_work_on_case(user, roles, case):
+    """Assessing, planning services and visits, closing and reopening."""
+    return may_see_assessment(user, roles, case)
+
+
+def may_take_case(user, roles, case):
+    """A social worker of the office takes a request nobody carries yet."""
+    return case.social_worker_id is None and any(
+        post.office_id == case.office_id and post.role in ("social_worker", "supervisor")
+        for post in welfare_posts(user, roles)
+    )
+
+
+def intake_offices(user, roles):
+    """Where `user` registers requests: the offices they work at, and for a
+    center's staff the office of the district their center is in."""
+    found = {post.office_id: post.office for post in welfare_posts(user, roles)}
+    if is_center_staff(user, roles) and user.work_center_id:
+        office = casework.office_for(user.work_center.area)
+        if office is not None:
+            found.setdefault(office.id, office)
+    return list(found.values())
+
+
+def may_register_cases(user, roles):
+    return bool(intake_offices(user, roles))
+
+
+def offices_for_post(user, roles, post):
+    """Where a need on the board is registered as a welfare request: the
+    office of its district, when `user` registers there ([] otherwise).
+    Never its author's business: the case is private."""
+    if post.kind != "request" or not may_see_post(user, roles, post):
+        return []
+    offices = intake_offices(user, roles)
+    office = casework.office_for(post.neighborhood) if offices else None
+    return [item for item in offices if office is not None and item.id == office.id]
+
+
+def offices_for_callback(user, roles, callback, offices=None):
+    """Where a call-back is registered as a welfare request: for the desk that
+    answers it, the office of its place's district, or any of theirs when it
+    came with no place. `offices`: the user's `intake_offices`, when a page
+    of call-backs asked them once."""
+    offices = intake_offices(user, roles) if offices is None else offices
+    if not offices or not answers_callback(user, roles, callback):
+        return []
+    place = casework.callback_place(callback)
+    if place is None:
+        return offices
+    office = casework.office_for(place)
+    return [item for item in offices if office is not None and item.id == office.id]
+
+
+def may_register_from_post(user, roles, post):
+    return bool(offices_for_post(user, roles, post))
+
+
+def may_register_from_callback(user, roles, callback, offices=None):
+    return bool(offices_for_callback(user, roles, callback, offices))
+
+
+def is_case_applicant(user, roles, case):
+    """The person whose own account made the request."""
+    return user is not None and case.applicant_id == user.id
+
+
+def may_print_case_copy(user, roles, case):
+    """The person's own copy of their request and plan: the person, and the office's staff to hand it over."""
+    return is_case_applicant(user, roles, case) or may_read_case(user, roles, case)
+
+
+def may_use_partner_portal(user, roles):
+    """Staff of an organization (not a government office) answer its referrals and pledge to offices."""
+    return bool(casework.partner_organizations(user))
+
+
+def partner_of_referral(user, roles, service):
+    """The partner's active staff, never headquarters: a referral shows only what the service needs."""
+    return service.partner_id is not None and any(
+        org.id == service.partner_id for org in casework.partner_organizations(user)
+    )
+
+
+def may_read_casework_reports(user, roles):
+    """Counts only: headquarters for every district, a supervisor for theirs."""
+    return is_headquarters(user, roles) or any(post.role == "supervisor" for post in welfare_posts(user, roles))
+
+
+def report_offices(user, roles):
+    """The offices whose reports `user` reads."""
+    if is_headquarters(user, roles):
+        return list(casework.offices())
+    return [post.office for post in welfare_posts(user, roles) if post.role == "supervisor"]
+
+
+def may_exchange(user, roles):
+    """Agencies' lists and the served list: a district's supervisor."""
+    return any(post.role == "supervisor" for post in welfare_posts(user, roles))
+
+
+def exports_codes(user, roles, office):
+    """The served list by national code, where the law requires it: the staff
+    headquarters gave that right, at their own office."""
+    office_id = getattr(office, "id", office)
+    return any(post.office_id == office_id and post.exports_codes for post in welfare_posts(user, roles))
+
+
+def may_work_on_service(user, roles, service):
+    """A service of a case's plan: whoever works on the case."""
+    return may_work_on_case(user, roles, service.case)
+
+
+def may_print_referral(user, roles, service):
+    """A referral letter: the case's social workers and supervisor, and the partner it is addressed to."""
+    return service.partner_id is not None and (
+        may_work_on_service(user, roles, service) or partner_of_referral(user, roles, service)
+    )
+
+
+def keeps_pledge(user, roles, pledge):
+    """A pledge is withdrawn by the staff of the organization that made it."""
+    return any(org.id == pledge.organization_id for org in casework.partner_organizations(user))
+
+
+# --- Headquarters' imports, and registering in person at a desk --------------------------------
+
+
+def may_import_lists(user, roles):
+    """Bulk imports of areas, centers, facilitators and volunteers: headquarters alone."""
+    return is_headquarters(user, roles)
+
+
+def may_register_in_person(user, roles):
+    """The desk's page that registers a neighbor: a center's staff, at their own center."""
+    return is_center_staff(user, roles) and user.work_center_id is not None
+
+
+def registers_at(user, roles, center):
+    """Registering a neighbor into `center`'s desk: its own staff only (headquarters imports lists instead)."""
+    return may_register_in_person(user, roles) and center is not None and user.work_center_id == center.id
+
+
+# Roles an account made for someone may have and still be claimed with a desk's code.
+CLAIMABLE_IN_PERSON = frozenset({"resident", "volunteer", "facilitator"})
+
+
+def may_be_claimed_in_person(member):
+    """An account made for someone (at a desk or by an import) that its holder
+    has not claimed yet, with a number to sign in with. A facilitator's too:
+    the SMS claim refuses staff accounts, the desk sees the person."""
+    return (
+        member.is_active
+        and bool(member.phone)
+        and member.origin in ("desk", "import")
+        and member.claimed_at is None
+        and member.roles() <= CLAIMABLE_IN_PERSON
+    )
+
+
+def may_hand_claim_code(user, roles, member):
+    """A claim code for the kiosk: the staff of the center whose member the
+    person is, or whose desk is their contact; never for oneself."""
+    if not may_register_in_person(user, roles) or member is None or member.id == user.id:
+        return False
+    if not may_be_claimed_in_person(member):
+        return False
+    center = user.work_center
+    return centers.looks_after(center, member)
