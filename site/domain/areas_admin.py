@@ -17,7 +17,7 @@ import json
 from peewee import SQL, SqliteDatabase, Value, fn
 
 from hamsayeh import persian
-from hamsayeh.domain import audit, volunteers
+from hamsayeh.domain import access, audit, volunteers
 from models import STAFF_ROLES, Area, AreaChange, AreaManager, User, VolunteerProfile, db, utcnow, write_transaction
 
 # The kinds an area of each kind may sit under: a neighborhood under a
@@ -346,6 +346,12 @@ def merge_areas(old, survivor, actor, reason, form_key):
 
 
 # --- Managers of a subtree -------------------------------------------------------------
+
+
+def kept_areas(user, roles):
+    """The subtrees `user` keeps: None (all of Iran) for headquarters, else
+    the areas they manage."""
+    return None if access.is_headquarters(user, roles) else managed_areas(user)
 
 
 def managed_areas(user):

@@ -63,7 +63,7 @@ def center_for_keeper(center_id):
 
 
 def scope():
-    return None if access.is_headquarters(g.user, g.roles) else areas_admin.managed_areas(g.user)
+    return areas_admin.kept_areas(g.user, g.roles)
 
 
 # --- Lists: every center, and the neighborhoods none serves --------------------------------

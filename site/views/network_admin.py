@@ -104,8 +104,7 @@ def live_area_for_keeper(area_id):
 
 
 def scope():
-    """The subtrees the user keeps: None (all of Iran) for headquarters."""
-    return None if access.is_headquarters(g.user, g.roles) else areas_admin.managed_areas(g.user)
+    return areas_admin.kept_areas(g.user, g.roles)
 
 
 # --- Finding an area, and one area's page -------------------------------------------------
