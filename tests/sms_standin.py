@@ -14,7 +14,7 @@ import json
 import threading
 import time
 import urllib.request
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
@@ -116,6 +116,18 @@ class StandIn:
     def to(self, phone):
         """The texts a phone received, in order."""
         return [entry["message"] for entry in self.delivered if entry["receptor"] == phone]
+
+    def incoming(self, site_url, secret, phone, text, gateway_id):
+        """Forward an SMS a phone sent to the site's line, as the provider
+        does (the inbound path): the site's status and its answer."""
+        body = urlencode({"from": phone, "text": text, "id": gateway_id}).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Hamsayeh-Secret": secret}
+        request = urllib.request.Request(f"{site_url}/sms/incoming", data=body, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return answer.status, answer.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, ""
 
     def report(self, site_url, secret, messageid, status=10, timestamp=None):
         """Post a signed delivery report to the site, as the provider does."""

@@ -4,10 +4,18 @@ change is audited; a retired type stays on old posts but is offered no more."""
 from hamsayeh.domain import audit
 from models import ActivityType, write_transaction
 
+# The kinds of need only a crisis offers (crisis mode, migration 0058): kept
+# inactive, offered while a crisis is on, never listed here to be switched on.
+CRISIS_PREFIX = "crisis-"
+
 
 def activity_types():
     """Every activity type, retired ones too, in the list's order."""
-    return ActivityType.select().order_by(ActivityType.position, ActivityType.id)
+    return (
+        ActivityType.select()
+        .where(~ActivityType.slug.startswith(CRISIS_PREFIX))
+        .order_by(ActivityType.position, ActivityType.id)
+    )
 
 
 def slug_taken(slug):

@@ -5,6 +5,7 @@ read as one command, and answered with one SMS.
 - «وضعیت»: my open requests, each with its number, in one message;
 - «لغو ۲»: cancel my request number 2 (the number «وضعیت» shows; any digits);
 - «بله»: confirm the help most recently marked done for me;
+- «آماده‌ام» or «نمی‌توانم»: a volunteer's answer to a crisis call (ready, or I can't);
 - «راهنما», or anything else: the list of commands.
 
 A number without an account gets the same list, and «وضعیت», «لغو» or «بله»
@@ -18,7 +19,7 @@ import re
 from collections import namedtuple
 
 from hamsayeh import persian
-from hamsayeh.domain import board, callbacks, notifications, sms, timebank
+from hamsayeh.domain import board, callbacks, crisis_callout, notifications, sms, timebank
 from models import HelpPost, HelpResponse, SmsMessage, User, write_transaction
 
 # What starts each command, after `persian.fold` (so «كمك», «کمک » and «کمک» are one).
@@ -26,6 +27,9 @@ HELP_WORDS = frozenset({"کمک", "کمککنید", "help", "komak", "1"})
 STATUS_WORDS = frozenset({"وضعیت", "status", "vaziat"})
 YES_WORDS = frozenset({"بله", "بلی", "آره", "اره", "yes", "bale", "baleh"})
 GUIDE_WORDS = frozenset({"راهنما", "rahnama", "guide", "?", "؟"})
+# A volunteer's answer to a crisis call (crisis_callout.answer_by_sms).
+READY_WORDS = frozenset({"امادهام", "اماده", "ready", "amadeam", "amade"})
+CANNOT_WORDS = frozenset({"نمیتوانم", "نمیتونم", "cannot", "nemitavanam", "nemitonam"})
 CANCEL = re.compile(r"^(?:لغو|cancel|laghv)\s*(\d{1,6})?$")
 # The opt-out Iranian operators ask every line to honour.
 STOP = "لغو11"
@@ -129,12 +133,15 @@ def answer(phone, text):
             return Answer("already"), None
         return Answer("callback_reply"), callback
     cancel = CANCEL.match(persian.normalize(text).lower())
-    asks_member = folded in STATUS_WORDS or folded in YES_WORDS or cancel is not None
+    crisis_answer = "ready" if folded in READY_WORDS else "cannot" if folded in CANNOT_WORDS else None
+    asks_member = folded in STATUS_WORDS or folded in YES_WORDS or cancel is not None or crisis_answer is not None
     if not asks_member:
         return Answer("commands"), None
     member = _member(phone)
     if member is None:
         return Answer("not_member"), None
+    if crisis_answer is not None:
+        return Answer(crisis_callout.answer_by_sms(member, crisis_answer)), None
     if folded in STATUS_WORDS:
         return _status(member), None
     if folded in YES_WORDS:

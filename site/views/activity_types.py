@@ -40,7 +40,7 @@ def validate(form):
 
 def activity_type_or_404(type_id):
     """Headquarters keep every type; the page's guard has asked already."""
-    item = get_object_or_404(models.ActivityType.select(), models.ActivityType.id == type_id)
+    item = get_object_or_404(reference.activity_types(), models.ActivityType.id == type_id)
     if not access.is_headquarters(g.user, g.roles):
         abort(403)
     return item

@@ -11,6 +11,7 @@ from collections import defaultdict
 from flask import current_app, g
 
 import models
+from hamsayeh.domain.reference import CRISIS_PREFIX
 
 
 class Catalog:
@@ -30,6 +31,41 @@ class Catalog:
         self.children = {key: sorted(value, key=lambda a: (len(a.name), a.name)) for key, value in children.items()}
         self.activity_types = list(models.ActivityType.listed())
         self.activity_by_slug = {item.slug: item for item in self.activity_types}
+        self._load_crises()
+
+    def _load_crises(self):
+        """The active crises (issue 22), and each neighborhood they hit: a
+        crisis's rows raise this catalog's revision, so a page knows at once."""
+        self.crisis_types = list(
+            models.ActivityType.select()
+            .where(models.ActivityType.slug.startswith(CRISIS_PREFIX))
+            .order_by(models.ActivityType.position)
+        )
+        self.crisis_by_area = {}
+        active = {crisis.id: crisis for crisis in models.Crisis.select().where(models.Crisis.ended_at.is_null())}
+        if not active:
+            return
+        rows = models.CrisisArea.select().where(models.CrisisArea.crisis.in_(list(active)))
+        hit = {row.area_id: active[row.crisis_id] for row in rows}
+        # Each area looks up its own ancestors (the ids of its path), nearest
+        # first: O(areas × depth), and a city's crisis inside a county's wins.
+        for area in self.areas.values():
+            for part in reversed(area.path.strip("/").split("/")):
+                if part.isdigit() and int(part) in hit:
+                    self.crisis_by_area[area.id] = hit[int(part)]
+                    break
+
+    def crisis_of(self, area_id):
+        """The active crisis that hit this area, or None."""
+        return self.crisis_by_area.get(area_id) if area_id is not None else None
+
+    def need_type(self, slug, neighborhood_id):
+        """The kind of need `slug` names: an activity type offered, or one of
+        a crisis's kinds while a crisis holds the neighborhood."""
+        found = self.activity_by_slug.get(slug)
+        if found is None and self.crisis_of(neighborhood_id) is not None:
+            found = next((item for item in self.crisis_types if item.slug == slug), None)
+        return found
 
     def neighborhood(self, area_id):
         area = self.areas.get(self.survivor_id(area_id))
