@@ -4,6 +4,7 @@ between machines comes from the environment:
 
   HAMSAYEH_BIND      where to listen (127.0.0.1:5000; behind nginx, 127.0.0.1:8000)
   HAMSAYEH_WORKERS   worker processes (default: 2 per core, at least 2; see the README's sizing table)
+  HAMSAYEH_MAX_REQUESTS   requests after which a worker is replaced, give or take half (default 0: never)
   PROMETHEUS_MULTIPROC_DIR   where the workers' metrics meet (default: instance/metrics)
 
 Sync workers: a page takes milliseconds, a PDF up to a second, and nothing
@@ -31,9 +32,16 @@ preload_app = False
 timeout = 30  # a worker silent this long is killed and replaced (no request may take 2 s)
 graceful_timeout = 20
 keepalive = 5
-# A worker is replaced after this many requests (with jitter so that they are not replaced at once).
-max_requests = 20_000
-max_requests_jitter = 2_000
+# Workers are not replaced after a number of requests unless asked to
+# (HAMSAYEH_MAX_REQUESTS, against a slow leak; every cache here is bounded).
+# Workers share the load evenly, so they reach such a count together: when
+# both were replaced in the same second, no worker took requests while the
+# new ones started, and the waiting connections made the p99 of a loaded page
+# more than a second, with any jitter (bench/recycling.py). When asked for,
+# the jitter is half the count, and a new worker warms up (post_worker_init
+# below) before it takes a request.
+max_requests = int(os.environ.get("HAMSAYEH_MAX_REQUESTS") or 0)
+max_requests_jitter = max_requests // 2
 # Heartbeat files in memory, not on a disk that may stall (gunicorn makes them with mkstemp).
 worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None  # noqa: S108
 # Behind nginx on the same machine; the application trusts its forwarded
@@ -71,6 +79,16 @@ def on_starting(server):
         pid = file.stem.rsplit("_", 1)[-1]
         if not pid.isdigit() or not _alive(int(pid)):
             file.unlink(missing_ok=True)
+
+
+def post_worker_init(worker):
+    """The new worker reads its catalog and compiles its templates before it
+    accepts a connection (app.warm_up), not while a visitor waits. (Another
+    application served with these settings, the benchmark's "hello", has nothing to warm.)"""
+    from app import Site, warm_up
+
+    if isinstance(worker.wsgi, Site):
+        warm_up(worker.wsgi)
 
 
 def child_exit(server, worker):

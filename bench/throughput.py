@@ -11,7 +11,9 @@ before and just after each page, and the page's ratio is to those two runs, so
 that a machine whose load changes moves both alike. The board is a random
 scale neighborhood's (the "hood" cookie of a guest who chose it), after every
 board was asked eight times, as workers that have served for a while have them
-in their caches; the center is a random one of the demo's.
+in their caches; the center is a random one of the demo's. Workers are not
+replaced during the run, as by default (HAMSAYEH_MAX_REQUESTS; bench/recycling.py
+measures replacements).
 
 Then the same pages in process, through the test client: the CPU time of one
 request, the median of 300, with warm caches; less sensitive to a busy machine.
@@ -149,6 +151,9 @@ def serve(application, folder, probe):
     env = dict(
         os.environ,
         HAMSAYEH_WORKERS=str(WORKERS),
+        # As gunicorn.conf.py's default: no worker is replaced during the run
+        # (bench/recycling.py measures what replacements cost).
+        HAMSAYEH_MAX_REQUESTS="0",
         HAMSAYEH_BIND=f"127.0.0.1:{port}",
         PROMETHEUS_MULTIPROC_DIR=str(folder / f"metrics-{port}"),
     )
@@ -260,7 +265,8 @@ def warm_boards(base, hoods, passes=8, clients=CONNECTIONS):
 
     def client(index):
         for hood in order[index::clients]:
-            request = urllib.request.Request(base + "/board/", headers={"Cookie": f"hood={hood}"})
+            headers = {"Cookie": f"hood={hood}", "Accept-Encoding": "gzip"}  # as wrk asks
+            request = urllib.request.Request(base + "/board/", headers=headers)
             urllib.request.urlopen(request, timeout=60).close()
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]

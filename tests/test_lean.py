@@ -236,3 +236,86 @@ def test_the_guests_kept_header_follows_the_language_and_never_reaches_a_member(
     member = client.get("/").get_data(as_text=True)
     assert ">ورود<" not in member and "/hq/" in member
     assert ">ورود<" in app.test_client().get("/").get_data(as_text=True)
+
+
+# --- A guest's whole board page, kept by each process -------------------------------------
+
+
+def guest_page(client, path="/board/", **headers):
+    response = client.get(path, headers={"Accept-Encoding": "gzip", **headers})
+    assert response.status_code == 200
+    return gzip.decompress(response.get_data()).decode() if response.content_encoding == "gzip" else response.text
+
+
+def kept_boards(app):
+    return app.extensions["fragment_caches"]["guest-page:board"].entries
+
+
+@pytest.fixture
+def no_kept_boards(app):
+    """This test's kept pages only (the application lives for the whole run)."""
+    app.extensions.setdefault("fragment_caches", {}).pop("guest-page:board", None)
+
+
+def test_a_guests_board_is_kept_whole_and_changes_with_every_new_post(app, people, places, no_kept_boards):
+    guest = app.test_client()
+    guest.set_cookie("hood", str(places["Tajrish"].id))
+    first = guest_page(guest)
+    assert len(kept_boards(app)) == 1
+    assert guest_page(guest) == first
+    # A post written by any process raises the district's revision: the next page shows it.
+    make_post(people["resident"], places["Niavaran"], text="نیاز به همراه برای رفتن به درمانگاه")
+    assert "همراه برای رفتن به درمانگاه" in guest_page(guest)
+    # Another neighborhood, another language: pages of their own.
+    guest.set_cookie("hood", str(places["Bazaar"].id))
+    assert "درمانگاه" not in guest_page(guest)
+    guest.set_cookie("lang", "en")
+    assert 'lang="en"' in guest_page(guest)
+    assert len(kept_boards(app)) == 3
+
+
+def test_the_kept_board_never_reaches_a_member_or_a_session(app, client, people, places, no_kept_boards):
+    guest = app.test_client()
+    guest.set_cookie("hood", str(places["Tajrish"].id))
+    guest_page(guest)
+    sign_in(client, people["admin"].phone)
+    member = guest_page(client)
+    assert "/hq/" in member and ">ورود<" not in member
+    # A guest whose browser holds a session (a flashed message, its own form token) gets a page made for it.
+    submit(guest, "/account/sign-in", "/account/sign-in", {"phone": "09120000999", "pin": "0000"})
+    assert "hamsayeh_session" in {cookie.key for cookie in guest._cookies.values()}
+    guest_page(guest)
+    assert len(kept_boards(app)) == 1
+    # A boosted link's page, without the stylesheet, is kept apart from the first visit's.
+    fresh = app.test_client()
+    fresh.set_cookie("hood", str(places["Tajrish"].id))
+    boosted = guest_page(fresh, **{"HX-Request": "true"})
+    assert "<style>" not in boosted and "<style>" in guest_page(fresh)
+    assert guest_page(fresh, **{"HX-Request": "true"}) == boosted
+    assert len(kept_boards(app)) == 2
+
+
+def test_the_kept_boards_light_token_still_switches_the_language(app, places):
+    guest = app.test_client()
+    guest.set_cookie("hood", str(places["Tajrish"].id))
+    guest_page(guest)
+    html = guest_page(guest)  # from the process's copy
+    token = re.search(r'action="/language".*?name="csrf_token" value="([^"]+)"', html, re.S).group(1)
+    response = guest.post(
+        "/language",
+        data={"csrf_token": token, "language": "en", "next": "/board/"},
+        headers={"Sec-Fetch-Site": "same-origin"},
+    )
+    assert response.status_code == 302
+    assert 'lang="en"' in guest_page(guest)
+
+
+def test_a_guests_home_is_kept_and_shows_a_new_center_at_once(app, people, places):
+    app.extensions.setdefault("fragment_caches", {}).pop("guest-page:home", None)
+    guest = app.test_client()
+    guest.set_cookie("hood", str(places["Niavaran"].id))
+    first = guest_page(guest, "/")
+    assert guest_page(guest, "/") == first
+    assert len(app.extensions["fragment_caches"]["guest-page:home"].entries) == 1
+    models.Center.create(area=places["Niavaran"], name="مرکز مثبت زندگی نیاوران", address="خیابان باهنر")
+    assert "مرکز مثبت زندگی نیاوران" in guest_page(guest, "/")

@@ -416,3 +416,19 @@ def test_the_board_version_moves_with_every_write_to_its_posts(db, people, place
     models.HelpPost.update(neighborhood=other).where(models.HelpPost.id == post.id).execute()
     assert start < after_insert < after_update < models.HelpPost.board_version([hood.id])
     assert models.HelpPost.board_version([other.id]) > elsewhere  # both boards changed
+
+
+def test_a_new_worker_is_warm_before_its_first_request(app, places):
+    """gunicorn calls app.warm_up for every new worker (post_worker_init): the
+    application reads its catalog and compiles the busiest templates before
+    anyone asks, and the hook is in the server's settings."""
+    import app as site
+
+    app.extensions.pop("catalog", None)
+    app.jinja_env.cache.clear()
+    site.warm_up(app)
+    assert app.extensions["catalog"].neighborhood(places["Tajrish"].id) is not None
+    compiled = {name for _loader, name in app.jinja_env.cache}
+    assert set(site.WARM_TEMPLATES) <= compiled
+    settings = (Path(__file__).resolve().parents[1] / "gunicorn.conf.py").read_text()
+    assert "def post_worker_init(worker)" in settings and "warm_up(worker.wsgi)" in settings

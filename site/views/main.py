@@ -10,6 +10,8 @@ import models
 from hamsayeh import persian
 from hamsayeh.domain import accounts, centers
 from hamsayeh.web import auth
+from hamsayeh.web.cache import guest_page
+from hamsayeh.web.catalog import catalog
 from hamsayeh.web.forms import Form
 
 bp = Blueprint("main", __name__)
@@ -26,8 +28,13 @@ def home():
     if auth.current_preferences().simple_mode:
         return redirect(url_for("simple.home"))
     neighborhood = auth.chosen_neighborhood()
-    near = centers.nearest_centers(neighborhood, limit=CENTERS_NEAR) if neighborhood else ()
-    return render_template("main/home.html", neighborhood=neighborhood, centers=near)
+
+    def page():
+        near = centers.nearest_centers(neighborhood, limit=CENTERS_NEAR) if neighborhood else ()
+        return render_template("main/home.html", neighborhood=neighborhood, centers=near)
+
+    # A guest's home shows the area tree (with any crisis) and the centers near the chosen neighborhood.
+    return guest_page("home", (catalog().revision, models.revision("centers")), page)
 
 
 @bp.get("/preferences")

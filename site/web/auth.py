@@ -283,7 +283,7 @@ def chosen_neighborhood():
 # guest's first page with a form would start a session and set its cookie. The
 # language and simple-mode switches sit in every page's footer: for a guest
 # they carry a light token instead, signed by the site and the same for every
-# guest for a minute, so a public page sets no cookie and writes no session.
+# guest for an hour, so a public page sets no cookie and writes no session.
 # What those two forms change is this browser's own display; the light token
 # opens no other form, and is refused when the browser says the form was sent
 # from another site. Every other form (signing in or up above all) keeps the
@@ -292,7 +292,9 @@ def chosen_neighborhood():
 LIGHT_FORMS = frozenset({"main.set_language", "simple.set_mode"})
 LIGHT_TOKEN_PREFIX = "light."  # noqa: S105 (a marker, not a secret)
 LIGHT_TOKEN_MAX_AGE = 24 * 3600
-LIGHT_TOKEN_RENEWAL = 60  # seconds a process reuses the token it signed
+# Seconds a process reuses the token it signed: a guest's whole page, kept by each process
+# (cache.guest_page), is made again when it changes.
+LIGHT_TOKEN_RENEWAL = 3600
 CSRF_SESSION_KEY = "csrf_token"  # where Flask-WTF keeps the session's token
 
 
