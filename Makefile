@@ -108,6 +108,9 @@ bench: install-test
 	$(BIN)/python bench/notices.py
 	$(BIN)/python bench/expensive.py
 	$(BIN)/python bench/sms_announcement.py
+	$(BIN)/python bench/crisis_callout.py
 	$(BIN)/python bench/casework_import.py
 	$(BIN)/python bench/imports.py
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/recycling.py
+	$(BIN)/python bench/voucher_cards.py

@@ -20,6 +20,7 @@ from peewee import (
     BigIntegerField,
     BlobField,
     BooleanField,
+    Case,
     CharField,
     Check,
     DatabaseProxy,
@@ -577,9 +578,12 @@ class HelpPost(BaseModel):
         )
 
     @classmethod
-    def board(cls, neighborhoods, activity_type=None, kind=None, urgency=None, search_key="", page=1):
+    def board(
+        cls, neighborhoods, activity_type=None, kind=None, urgency=None, search_key="", page=1, urgent_types=None
+    ):
         """Open posts of these neighborhoods, urgent first, then newest; one page
-        of them and whether another follows."""
+        of them and whether another follows. In a crisis (`urgent_types`: the
+        crisis's kinds of need) needs for today or of those kinds come before all."""
         # The activity type and neighborhood come in the same query: a page
         # of posts is one round trip, not forty.
         query = (
@@ -597,7 +601,11 @@ class HelpPost(BaseModel):
             query = query.where(cls.urgency >= urgency)
         if search_key:
             query = query.where(cls.search_key.contains(search_key))
-        query = query.order_by(cls.urgency.desc(), cls.created_at.desc(), cls.id.desc())
+        order = [cls.urgency.desc(), cls.created_at.desc(), cls.id.desc()]
+        if urgent_types is not None:
+            urgent = (cls.kind == "request") & ((cls.urgency == 2) | cls.activity_type.in_(urgent_types or [0]))
+            order.insert(0, Case(None, [(urgent, 0)], 1))
+        query = query.order_by(*order)
         rows = list(query.offset((page - 1) * cls.PAGE_SIZE).limit(cls.PAGE_SIZE + 1))
         return rows[: cls.PAGE_SIZE], len(rows) > cls.PAGE_SIZE
 
@@ -730,6 +738,12 @@ class Notification(BaseModel):
         # An organization's application answered (organizations.approve, organizations.decline).
         "org_approved",
         "org_declined",
+        # A volunteer asked whether they can come to a crisis (crisis_callout.call_volunteers), then sent with a team.
+        "crisis_call",
+        "crisis_team",
+        # A fund's proposal closed: to its proposer and voters (funds_votes.close_due).
+        "fund_passed",
+        "fund_failed",
     )
 
     user = ForeignKeyField(User, backref="notifications", on_delete="CASCADE")
@@ -970,9 +984,9 @@ class OneTimeCode(BaseModel):
     request (whose random id only the requester's form holds; kept as a hash,
     like the code). A sign-up keeps what it will create once the code is right.
     Purposes: a sign-up, claiming an account made at a desk or by an import,
-    and a guest asking for help without a PIN."""
+    a guest asking for help without a PIN, and a guest's pledge to a drive or place at an event."""
 
-    PURPOSES = ("sign_up", "claim", "ask_help")
+    PURPOSES = ("sign_up", "claim", "ask_help", "campaign")
     TRIES = 5
     LIFETIME = datetime.timedelta(minutes=10)
 
@@ -1287,9 +1301,10 @@ class Assembly(BaseModel):
 class Organization(BaseModel):
     """An NGO, charity, jihadi or community group, business or government office."""
 
-    KINDS = ("charity", "ngo", "jihadi", "community", "business", "government")
+    # Mosques, heyats and people's groups (issue 16) nominate households for distributions.
+    KINDS = ("charity", "ngo", "jihadi", "community", "business", "government", "mosque", "heyat", "people_group")
     # Grassroots groups: a registration number is welcome, never required.
-    REGISTRATION_OPTIONAL = ("jihadi", "community")
+    REGISTRATION_OPTIONAL = ("jihadi", "community", "mosque", "heyat", "people_group")
 
     name = CharField(max_length=160, unique=True)
     kind = CharField(
@@ -1865,6 +1880,808 @@ class RateHit(BaseModel):
         indexes = ((("bucket", "at"), False),)
 
 
+# --- Campaigns (issue 16): occasions, campaigns and the areas they cover ----------------
+
+
+class Occasion(BaseModel):
+    """A dated occasion of a Jalali year (Ramadan, Nime-Shaban, Muharram,
+    Yalda, school start...): lunar ones move, so there is one row per year."""
+
+    key = CharField(max_length=24)
+    name = CharField(max_length=80)
+    name_en = CharField(max_length=80, default="")
+    starts_on = DateField()
+    ends_on = DateField()
+
+    class Meta:
+        indexes = ((("key", "starts_on"), True),)
+        constraints = (Check("ends_on >= starts_on"),)
+
+
+class Campaign(BaseModel):
+    """A campaign (پویش) with a public goal: a distribution (vouchers, food
+    packages), an event (iftar tables) or a drive (pledges toward named needs).
+    Exactly one organizer: a district welfare office, an assembly or an organization."""
+
+    KINDS = ("distribution", "event", "drive")
+    GOAL_UNITS = ("households", "items", "rials")
+    STATUSES = ("draft", "open", "closed")
+    TITLE_MAX = 160
+
+    title = CharField(max_length=160)
+    purpose = TextField(default="")
+    kind = CharField(max_length=12, constraints=[one_of("kind", KINDS)])
+    office = ForeignKeyField(WelfareOffice, null=True, backref="campaigns", on_delete="RESTRICT")
+    assembly = ForeignKeyField(Assembly, null=True, backref="campaigns", on_delete="RESTRICT")
+    organization = ForeignKeyField(Organization, null=True, backref="campaigns", on_delete="RESTRICT")
+    occasion = ForeignKeyField(Occasion, null=True, backref="campaigns", on_delete="SET NULL")
+    starts_on = DateField()
+    ends_on = DateField()
+    goal_unit = CharField(max_length=10, constraints=[one_of("goal_unit", GOAL_UNITS)])
+    goal = BigIntegerField(constraints=[Check("goal > 0")])
+    status = CharField(max_length=8, default="open", constraints=[one_of("status", STATUSES)])
+    created_by = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+    form_key = CharField(max_length=64, unique=True)
+
+    class Meta:
+        indexes = ((("starts_on", "ends_on"), False),)
+        constraints = (
+            Check("ends_on >= starts_on"),
+            Check(
+                "(CASE WHEN office_id IS NULL THEN 0 ELSE 1 END"
+                " + CASE WHEN assembly_id IS NULL THEN 0 ELSE 1 END"
+                " + CASE WHEN organization_id IS NULL THEN 0 ELSE 1 END) = 1"
+            ),
+        )
+
+    @property
+    def organizer(self):
+        """The office, the assembly or the organization that runs it."""
+        if self.office_id:
+            return self.office
+        return self.assembly if self.assembly_id else self.organization
+
+
+class CampaignArea(BaseModel):
+    """An area a campaign covers."""
+
+    campaign = ForeignKeyField(Campaign, backref="areas", on_delete="CASCADE")
+    area = ForeignKeyField(Area, on_delete="RESTRICT")
+
+    class Meta:
+        indexes = ((("campaign", "area"), True),)
+
+
+class DistributionRound(BaseModel):
+    """A round of a distribution campaign: organizations nominate households,
+    the organizer verifies them, then freezes the eligible list (each eligible
+    household gets an entitlement with a code) and the points hand out."""
+
+    STATUSES = ("nominating", "frozen", "closed")
+    TITLE_MAX, ITEM_MAX = 120, 160
+
+    campaign = ForeignKeyField(Campaign, backref="rounds", on_delete="CASCADE")
+    number = SmallIntegerField(constraints=[Check("number >= 1")])
+    title = CharField(max_length=120)
+    item = CharField(max_length=160)  # what a household receives
+    category = CharField(max_length=10, default="food", constraints=[one_of("category", Service.CATEGORIES)])
+    value = BigIntegerField(default=0, constraints=[Check("value >= 0")])  # rials a household, 0 if unknown
+    status = CharField(max_length=10, default="nominating", constraints=[one_of("status", STATUSES)])
+    frozen_at = DateTimeField(null=True)
+    frozen_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    created_by = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+    form_key = CharField(max_length=64, unique=True)
+
+    class Meta:
+        indexes = ((("campaign", "number"), True),)
+
+
+class DistributionPoint(BaseModel):
+    """Where households collect: a mosque, a center. Its volunteers mark pickups there only."""
+
+    NAME_MAX, ADDRESS_MAX = 160, 300
+
+    campaign = ForeignKeyField(Campaign, backref="points", on_delete="CASCADE")
+    name = CharField(max_length=160)
+    organization = ForeignKeyField(Organization, null=True, backref="distribution_points", on_delete="RESTRICT")
+    center = ForeignKeyField(Center, null=True, backref="distribution_points", on_delete="RESTRICT")
+    area = ForeignKeyField(Area, on_delete="RESTRICT")
+    address = CharField(max_length=300, default="")
+    created_by = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+    form_key = CharField(max_length=64, unique=True)
+
+    class Meta:
+        indexes = ((("campaign", "name"), True),)
+
+
+class PointVolunteer(BaseModel):
+    """A volunteer who marks pickups at one point."""
+
+    point = ForeignKeyField(DistributionPoint, backref="volunteers", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="distribution_posts", on_delete="CASCADE")
+    added_by = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("point", "user"), True),)
+
+
+class Nomination(BaseModel):
+    """A household an organization nominates for a round, as the registry
+    knows its head (the keyed hash and last digits of the national code,
+    never the code), until the organizer verifies or rejects it. `flags`
+    says what verifying found: "double" (nominated twice in the round),
+    "served" (already served by this campaign), "registry" (given a like
+    service in the assembly lately)."""
+
+    STATUSES = ("pending", "verified", "rejected")
+    FLAGS = ("double", "served", "registry")
+    REASON_MAX = 300
+
+    round = ForeignKeyField(DistributionRound, backref="nominations", on_delete="CASCADE")
+    organization = ForeignKeyField(Organization, backref="nominations", on_delete="RESTRICT")
+    record = ForeignKeyField(BeneficiaryRecord, on_delete="RESTRICT")
+    id_kind = CharField(max_length=10, constraints=[one_of("id_kind", Beneficiary.ID_KINDS)])
+    identifier_hash = CharField(max_length=64)
+    last_digits = CharField(max_length=4)
+    name = CharField(max_length=80)
+    household_size = SmallIntegerField(default=1, constraints=[Check("household_size BETWEEN 1 AND 30")])
+    area = ForeignKeyField(Area, on_delete="RESTRICT")
+    phone = CharField(max_length=11, default="")
+    point = ForeignKeyField(DistributionPoint, null=True, on_delete="SET NULL")  # where it is expected
+    status = CharField(max_length=10, default="pending", constraints=[one_of("status", STATUSES)])
+    flags = CharField(max_length=60, default="")
+    reason = CharField(max_length=300, default="")
+    nominated_by = ForeignKeyField(User, on_delete="RESTRICT")
+    verified_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    verified_at = DateTimeField(null=True)
+    form_key = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("round", "identifier_hash"), False), (("round", "status"), False))
+
+
+class Entitlement(BaseModel):
+    """An eligible household's right to one pickup in a frozen round. Its
+    code is an HMAC under the site's key of `salt`: the table keeps only the
+    code's SHA-256, so neither the table alone nor the key alone gives a code.
+    `number` is the household's reference on the round's paper sheets."""
+
+    round = ForeignKeyField(DistributionRound, backref="entitlements", on_delete="CASCADE")
+    nomination = ForeignKeyField(Nomination, unique=True, backref="entitlement_rows", on_delete="CASCADE")
+    identifier_hash = CharField(max_length=64)
+    number = IntegerField(constraints=[Check("number >= 1")])
+    salt = CharField(max_length=32)
+    code_hash = CharField(max_length=64, unique=True)
+    point = ForeignKeyField(DistributionPoint, null=True, on_delete="SET NULL")
+    sms_sent_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("round", "identifier_hash"), True), (("round", "number"), True))
+
+
+class Pickup(BaseModel):
+    """The one pickup of an entitlement (unique): the first point to mark it wins."""
+
+    SOURCES = ("code", "sheet")
+
+    entitlement = ForeignKeyField(Entitlement, unique=True, backref="pickups", on_delete="CASCADE")
+    round = ForeignKeyField(DistributionRound, backref="pickups", on_delete="CASCADE")
+    point = ForeignKeyField(DistributionPoint, backref="pickups", on_delete="RESTRICT")
+    marked_by = ForeignKeyField(User, on_delete="RESTRICT")
+    at = DateTimeField()  # when it was collected (a paper sheet's time, entered later)
+    source = CharField(max_length=6, constraints=[one_of("source", SOURCES)])
+    service = ForeignKeyField(Service, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("round", "point"), False), (("round", "at"), False))
+
+
+class PickupRefusal(BaseModel):
+    """A second pickup refused (a double): kept for the report, never lost."""
+
+    entitlement = ForeignKeyField(Entitlement, backref="refusals", on_delete="CASCADE")
+    round = ForeignKeyField(DistributionRound, backref="refusals", on_delete="CASCADE")
+    point = ForeignKeyField(DistributionPoint, on_delete="RESTRICT")
+    marked_by = ForeignKeyField(User, on_delete="RESTRICT")
+    at = DateTimeField()
+    source = CharField(max_length=6, constraints=[one_of("source", Pickup.SOURCES)])
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("round", "created_at"), False),)
+
+
+class VoucherBatch(BaseModel):
+    """A round's voucher cards, made by the worker in files of at most
+    `distributions.CARDS_PER_FILE` cards (`vouchers/batch-<id>-<part>.pdf`)."""
+
+    round = ForeignKeyField(DistributionRound, backref="voucher_batches", on_delete="CASCADE")
+    status = CharField(max_length=10, default="queued", constraints=[one_of("status", PrintBatch.STATUSES)])
+    total = IntegerField(default=0)
+    done_count = IntegerField(default=0)
+    parts = SmallIntegerField(default=0)
+    created_by = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    finished_at = DateTimeField(null=True)
+
+
+# --- Local development funds (صندوق توسعه محلی): ledger, proposals, votes, expenses ---------
+
+# The most a single entry, proposal or expense may hold: a trillion rials
+# (a hundred billion tomans) is far past any neighborhood's fund, and keeps an
+# absurd amount typed by mistake out of the ledger.
+FUND_AMOUNT_MAX = 10**12
+
+
+class Fund(BaseModel):
+    """A neighborhood's (or a few neighborhoods') development fund. `balance`
+    moves only with a FundEntry, in the same transaction; the database refuses
+    a balance below zero."""
+
+    NAME_MAX = 120
+
+    name = CharField(max_length=NAME_MAX)
+    area = ForeignKeyField(Area, backref="funds", on_delete="RESTRICT")  # the first of its neighborhoods
+    voting_days = SmallIntegerField(default=7, constraints=[Check("voting_days BETWEEN 1 AND 60")])
+    quorum = IntegerField(default=3, constraints=[Check("quorum >= 1")])  # votes needed for a result to count
+    approvals_needed = SmallIntegerField(default=2, constraints=[Check("approvals_needed BETWEEN 2 AND 4")])
+    balance = BigIntegerField(default=0, constraints=[Check("balance >= 0")])  # rials
+    opened_by = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+    form_key = CharField(max_length=64, unique=True)
+
+
+class FundArea(BaseModel):
+    """A neighborhood whose residents vote in the fund."""
+
+    fund = ForeignKeyField(Fund, backref="areas", on_delete="CASCADE")
+    area = ForeignKeyField(Area, backref="fund_links", on_delete="RESTRICT")
+
+    class Meta:
+        indexes = ((("fund", "area"), True),)
+
+
+class FundTrustee(BaseModel):
+    """A trustee (امین) of a fund: one of three to five of its residents."""
+
+    fund = ForeignKeyField(Fund, backref="trustees", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="fund_trusteeships", on_delete="RESTRICT")
+    named_by = ForeignKeyField(User, on_delete="RESTRICT")
+    named_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("fund", "user"), True),)
+
+
+class FundProposal(BaseModel):
+    """A spending neighbors vote on: what, why, how much, who will do it."""
+
+    STATUSES = ("voting", "passed", "failed")
+    TITLE_MAX, TEXT_MAX, DOER_MAX = 120, 1500, 120
+
+    fund = ForeignKeyField(Fund, backref="proposals", on_delete="RESTRICT")
+    proposer = ForeignKeyField(User, on_delete="RESTRICT")
+    # A facilitator proposing for a neighborhood idea (طرح جام).
+    idea = ForeignKeyField(Idea, null=True, on_delete="SET NULL")
+    title = CharField(max_length=TITLE_MAX)
+    reason = TextField()
+    amount = BigIntegerField(constraints=[Check("amount > 0")])
+    doer = CharField(max_length=DOER_MAX)
+    status = CharField(max_length=8, default="voting", constraints=[one_of("status", STATUSES)])
+    voting_ends_at = DateTimeField()
+    yes_votes = IntegerField(default=0)  # counted when voting closes
+    no_votes = IntegerField(default=0)
+    closed_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    form_key = CharField(max_length=64, unique=True)
+
+    class Meta:
+        indexes = ((("fund", "created_at"), False),)
+
+
+class FundVote(BaseModel):
+    """One member's vote on a proposal, whatever the path: the web, a kiosk, or
+    a paper ballot that one trustee enters and a second confirms (it counts
+    only once confirmed). Changed, never doubled, until voting closes."""
+
+    CHOICES = ("yes", "no")
+    CHANNELS = ("web", "kiosk", "paper")
+
+    proposal = ForeignKeyField(FundProposal, backref="votes", on_delete="RESTRICT")
+    voter = ForeignKeyField(User, on_delete="RESTRICT")
+    choice = CharField(max_length=3, constraints=[one_of("choice", CHOICES)])
+    channel = CharField(max_length=5, default="web", constraints=[one_of("channel", CHANNELS)])
+    entered_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    confirmed_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("proposal", "voter"), True),)
+        constraints = (
+            Check("channel <> 'paper' OR (entered_by_id IS NOT NULL AND entered_by_id <> voter_id)"),
+            Check("confirmed_by_id IS NULL OR (channel = 'paper' AND confirmed_by_id <> entered_by_id)"),
+        )
+
+
+class FundComment(BaseModel):
+    """A neighbor's word on a proposal, before they vote: the discussion."""
+
+    TEXT_MAX = 1000
+
+    proposal = ForeignKeyField(FundProposal, backref="comments", on_delete="RESTRICT")
+    author = ForeignKeyField(User, on_delete="RESTRICT")
+    text = TextField()
+    created_at = DateTimeField(default=utcnow)
+    form_key = CharField(max_length=64, unique=True)
+
+    class Meta:
+        indexes = ((("proposal", "created_at"), False),)
+
+
+class FundExpense(BaseModel):
+    """Money spent against a passed proposal, with its receipt; paid once the
+    fund's rules' approvals are in, by trustees other than the submitter."""
+
+    STATUSES = ("pending", "paid")
+    PAYEE_MAX, TEXT_MAX = 120, 500
+    RECEIPT_TYPES = ("image/png", "image/jpeg", "application/pdf")
+
+    fund = ForeignKeyField(Fund, backref="expenses", on_delete="RESTRICT")
+    proposal = ForeignKeyField(FundProposal, backref="expenses", on_delete="RESTRICT")
+    amount = BigIntegerField(constraints=[Check("amount > 0")])
+    payee = CharField(max_length=PAYEE_MAX)
+    description = CharField(max_length=TEXT_MAX)
+    receipt_name = CharField(max_length=StoredFile.NAME_MAX)
+    receipt_type = CharField(max_length=20, constraints=[one_of("receipt_type", RECEIPT_TYPES)])
+    status = CharField(max_length=8, default="pending", constraints=[one_of("status", STATUSES)])
+    submitted_by = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+    paid_at = DateTimeField(null=True)
+    form_key = CharField(max_length=64, unique=True)
+
+
+class FundApproval(BaseModel):
+    """A trustee's approval of an expense: once per trustee."""
+
+    expense = ForeignKeyField(FundExpense, backref="approvals", on_delete="RESTRICT")
+    trustee = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("expense", "trustee"), True),)
+
+
+class FundPayment(BaseModel):
+    """An online contribution on its way through a payment gateway: it becomes
+    a ledger entry once, when the gateway's callback is verified."""
+
+    STATUSES = ("started", "paid", "failed")
+
+    fund = ForeignKeyField(Fund, backref="payments", on_delete="RESTRICT")
+    reference = CharField(max_length=40, unique=True)  # ours, random, sent to the gateway
+    amount = BigIntegerField(constraints=[Check("amount > 0")])
+    contributor = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    anonymous = BooleanField(default=False)
+    gateway_token = CharField(max_length=80, null=True, unique=True)
+    status = CharField(max_length=8, default="started", constraints=[one_of("status", STATUSES)])
+    created_at = DateTimeField(default=utcnow)
+
+
+class FundEntry(BaseModel):
+    """One line of a fund's double-entry ledger, in rials: from one account to
+    another. Never edited (a database trigger refuses it) or deleted; a
+    correction is a new entry the other way that points to what it corrects."""
+
+    KINDS = ("contribution", "expense", "transfer_in", "refund", "correction")
+    # The accounts money moves between: the fund itself and the world around it.
+    ACCOUNTS = ("fund", "contributors", "payees", "other_funds")
+    METHODS = ("cash", "bank", "gateway")
+    REASON_MAX = 300
+
+    fund = ForeignKeyField(Fund, backref="entries", on_delete="RESTRICT")
+    kind = CharField(max_length=12, constraints=[one_of("kind", KINDS)])
+    source = CharField(max_length=12, constraints=[one_of("source", ACCOUNTS)])
+    target = CharField(max_length=12, constraints=[one_of("target", ACCOUNTS)])
+    amount = BigIntegerField(constraints=[Check(f"amount > 0 AND amount <= {FUND_AMOUNT_MAX}")])
+    reason = CharField(max_length=REASON_MAX, default="")
+    proposal = ForeignKeyField(FundProposal, null=True, on_delete="RESTRICT")
+    expense = ForeignKeyField(FundExpense, null=True, unique=True, on_delete="RESTRICT")
+    payment = ForeignKeyField(FundPayment, null=True, unique=True, on_delete="RESTRICT")
+    corrects = ForeignKeyField("self", null=True, unique=True, backref="corrected_by", on_delete="RESTRICT")
+    # A contribution: who gave it (none when anonymous), how, and its receipt.
+    contributor = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    contributor_name = CharField(max_length=80, default="")  # as printed; "" when anonymous
+    method = CharField(max_length=8, null=True, constraints=[one_of("method", METHODS)])
+    receipt_number = CharField(max_length=20, null=True, unique=True)
+    receipt_salt = CharField(max_length=32, null=True)
+    receipt_hash = CharField(max_length=64, null=True, unique=True)
+    recorded_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")  # none: the gateway's callback
+    created_at = DateTimeField(default=utcnow)
+    form_key = CharField(max_length=64, null=True, unique=True)
+
+    class Meta:
+        indexes = ((("fund", "created_at"), False),)
+        constraints = (
+            Check("source <> target"),
+            Check("(source = 'fund') <> (target = 'fund')"),
+            Check("(kind = 'correction') = (corrects_id IS NOT NULL)"),
+        )
+
+    def save(self, *args, **kwargs):
+        if self.id is not None:
+            raise PermissionError("fund entries are never changed")
+        return super().save(*args, **kwargs)
+
+    def delete_instance(self, *args, **kwargs):
+        raise PermissionError("fund entries are never deleted")
+
+    @property
+    def into_fund(self):
+        return self.target == "fund"
+
+
+class FundResident(BaseModel):
+    """A fund's voter roll: a member confirmed in person as living in its
+    area, by a trustee, a facilitator of the neighborhood, the staff of its
+    center, two trustees entering their paper ballot, or named a trustee when
+    the fund opened. Voting, proposing and commenting ask this row *and* that
+    the member still lives in the area; removed (a row deleted) when they move."""
+
+    HOWS = ("named", "trustee", "facilitator", "desk", "paper_ballot")
+
+    fund = ForeignKeyField(Fund, backref="roll", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="fund_rolls", on_delete="CASCADE")
+    confirmed_by = ForeignKeyField(User, on_delete="RESTRICT")
+    confirmed_at = DateTimeField(default=utcnow)
+    how = CharField(max_length=12, constraints=[one_of("how", HOWS)])
+
+    class Meta:
+        indexes = ((("fund", "user"), True),)
+
+
+# --- The neighborhood's services directory (issue 22, part 6) ------------------------------
+
+
+class DirectoryEntry(BaseModel):
+    """A service near a neighborhood: a government office, a local service or
+    one of the facilitators' local channels. Kept for a neighborhood by its
+    facilitators and its center's staff, or for a district, a city or the
+    whole country (`area` None) by headquarters; shown to every neighborhood
+    under it. An entry that names a center or an organization already on the
+    site links it rather than copying it."""
+
+    CATEGORIES = (
+        "welfare",
+        "relief",
+        "health_house",
+        "municipality",
+        "clinic",
+        "pharmacy",
+        "charity",
+        "mosque",
+        "school",
+        "mosbat_center",
+        "other",
+        "messenger_group",
+        "notice_board",
+    )
+    NAME_MAX = 160
+
+    area = ForeignKeyField(Area, null=True, backref="directory_entries", on_delete="CASCADE")
+    category = CharField(max_length=16, constraints=[one_of("category", CATEGORIES)])
+    name = CharField(max_length=NAME_MAX)
+    # The scope and the folded name: one entry of a name in a list (an import finds it again).
+    natural_key = CharField(max_length=200, unique=True)
+    address = CharField(max_length=300, default="")
+    hours = CharField(max_length=200, default="")
+    phone = CharField(max_length=20, default="")
+    center = ForeignKeyField(Center, null=True, backref="directory_entries", on_delete="SET NULL")
+    organization = ForeignKeyField(Organization, null=True, backref="directory_entries", on_delete="SET NULL")
+    checked_by = ForeignKeyField(User, null=True, backref="checked_entries", on_delete="SET NULL")
+    checked_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    form_key = CharField(max_length=64, null=True, unique=True)
+
+    # What a page shows: the linked center's own details where the entry has none.
+    @property
+    def shown_address(self):
+        return self.address or (self.center.address if self.center_id else "")
+
+    @property
+    def shown_hours(self):
+        return self.hours or (self.center.hours if self.center_id else "")
+
+    @property
+    def shown_phone(self):
+        return self.phone or (self.center.phone if self.center_id else "")
+
+    @property
+    def phone_text(self):
+        """The phone in the groups a person reads aloud: 021 2271 0000, 0912 123 4567, 1480."""
+        number = "".join(ch for ch in self.shown_phone if ch.isdigit())
+        if len(number) == 11 and number.startswith("09"):
+            return f"{number[:4]} {number[4:7]} {number[7:]}"
+        if len(number) == 11:
+            return f"{number[:3]} {number[3:7]} {number[7:]}"
+        return number or self.shown_phone
+
+    @property
+    def phone_link(self):
+        """The phone as a tel: link dials it."""
+        return "".join(ch for ch in self.shown_phone if ch.isdigit() or ch == "+")
+
+
+# --- Crisis mode for an area (issue 22): declared, volunteers on call, teams, places --
+
+
+class Crisis(BaseModel):
+    """A crisis declared for a county, a city or a district by headquarters or
+    the coordinator of the area's assembly. While `ended_at` is empty, every
+    page of the areas hit shows its banner (the catalog keeps the active ones:
+    writes to this table and to CrisisArea raise the catalog's revision)."""
+
+    KINDS = ("flood", "earthquake", "fire", "epidemic", "cold_wave", "other")
+    TEXT_MAX = 300
+
+    kind = CharField(max_length=10, constraints=[one_of("kind", KINDS)])
+    area = ForeignKeyField(Area, backref="crises", on_delete="RESTRICT")
+    what_to_do = CharField(max_length=300)
+    where_to_go = CharField(max_length=300)
+    started_on = DateField()
+    declared_by = ForeignKeyField(User, on_delete="RESTRICT")
+    declared_at = DateTimeField(default=utcnow)
+    ended_at = DateTimeField(null=True)
+    ended_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    form_key = CharField(max_length=64, unique=True)
+
+
+# One active crisis per area: a second declaration meets this index (SQLite and PostgreSQL alike).
+Crisis.add_index(Crisis.index(Crisis.area, unique=True, where=Crisis.ended_at.is_null(), name="crisis_active_area"))
+
+
+class CrisisArea(BaseModel):
+    """An area the crisis hit: the crisis's own area, or some of its cities or districts."""
+
+    crisis = ForeignKeyField(Crisis, backref="areas_hit", on_delete="CASCADE")
+    area = ForeignKeyField(Area, on_delete="RESTRICT")
+
+    class Meta:
+        indexes = ((("crisis", "area"), True),)
+
+
+class CrisisCall(BaseModel):
+    """A volunteer asked whether they can come, and their answer. `distance`
+    counts the steps in the area tree from their neighborhood to the nearest
+    area hit (0: inside it)."""
+
+    STATUSES = ("asked", "ready", "cannot")
+    CHANNELS = ("", "web", "sms")
+
+    crisis = ForeignKeyField(Crisis, backref="calls", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="crisis_calls", on_delete="CASCADE")
+    distance = SmallIntegerField(default=0)
+    status = CharField(max_length=6, default="asked", constraints=[one_of("status", STATUSES)])
+    answered_via = CharField(max_length=3, default="", constraints=[one_of("answered_via", CHANNELS)])
+    asked_at = DateTimeField(default=utcnow)
+    answered_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("crisis", "user"), True), (("user", "status"), False), (("crisis", "status"), False))
+
+
+class CrisisPlace(BaseModel):
+    """A shelter, a kitchen or a collection point of a crisis: its capacity and
+    what is in it now, set by its keeper (its staff) or the coordinator."""
+
+    KINDS = ("shelter", "kitchen", "collection")
+    NAME_MAX, ADDRESS_MAX = 120, 200
+
+    crisis = ForeignKeyField(Crisis, backref="places", on_delete="CASCADE")
+    kind = CharField(max_length=10, constraints=[one_of("kind", KINDS)])
+    name = CharField(max_length=120)
+    address = CharField(max_length=200, default="")
+    capacity = IntegerField(default=0, constraints=[Check("capacity BETWEEN 0 AND 100000")])
+    occupied = IntegerField(default=0, constraints=[Check("occupied >= 0 AND occupied <= capacity")])
+    keeper = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("crisis", "name"), True),)
+
+
+class CrisisStock(BaseModel):
+    """How much of one kind of goods a place has now, and how much more it needs."""
+
+    ITEMS = ("water", "food", "blankets", "medicine", "clothing", "hygiene")
+
+    place = ForeignKeyField(CrisisPlace, backref="stocks", on_delete="CASCADE")
+    item = CharField(max_length=10, constraints=[one_of("item", ITEMS)])
+    have = IntegerField(default=0, constraints=[Check("have BETWEEN 0 AND 1000000")])
+    wanted = IntegerField(default=0, constraints=[Check("wanted BETWEEN 0 AND 1000000")])
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("place", "item"), True),)
+
+
+class CrisisTeam(BaseModel):
+    """Ready volunteers formed into a team and sent to a place."""
+
+    NAME_MAX, TASK_MAX = 80, 200
+
+    crisis = ForeignKeyField(Crisis, backref="teams", on_delete="CASCADE")
+    name = CharField(max_length=80)
+    task = CharField(max_length=200, default="")
+    place = ForeignKeyField(CrisisPlace, null=True, backref="teams", on_delete="SET NULL")
+    created_by = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+    form_key = CharField(max_length=64, unique=True)
+
+
+class CrisisTeamMember(BaseModel):
+    """A volunteer in a team, and when they checked in and out."""
+
+    team = ForeignKeyField(CrisisTeam, backref="members", on_delete="CASCADE")
+    call = ForeignKeyField(CrisisCall, unique=True, backref="team_places", on_delete="CASCADE")
+    checked_in_at = DateTimeField(null=True)
+    checked_out_at = DateTimeField(null=True)
+
+    class Meta:
+        constraints = (Check("checked_out_at IS NULL OR checked_in_at IS NOT NULL"),)
+
+
+class CrisisOffer(BaseModel):
+    """Help a group outside the county offers (goods, people, a place); the
+    coordinator accepts what fits, for a place, or declines it."""
+
+    STATUSES = ("offered", "accepted", "declined")
+    TEXT_MAX = 300
+
+    crisis = ForeignKeyField(Crisis, backref="offers", on_delete="CASCADE")
+    group_name = CharField(max_length=160)
+    contact = CharField(max_length=80)
+    item = CharField(max_length=10, default="", constraints=[one_of("item", ("", *CrisisStock.ITEMS))])
+    quantity = IntegerField(default=0, constraints=[Check("quantity BETWEEN 0 AND 1000000")])
+    what = CharField(max_length=300)
+    status = CharField(max_length=8, default="offered", constraints=[one_of("status", STATUSES)])
+    place = ForeignKeyField(CrisisPlace, null=True, on_delete="SET NULL")
+    offered_by = ForeignKeyField(User, on_delete="RESTRICT")
+    decided_by = ForeignKeyField(User, null=True, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+    form_key = CharField(max_length=64, unique=True)
+
+
+class CrisisEvent(BaseModel):
+    """What changed in a crisis, who and when: the situation page's last hour."""
+
+    crisis = ForeignKeyField(Crisis, backref="events", on_delete="CASCADE")
+    actor = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    action = CharField(max_length=20)
+    detail = CharField(max_length=200, default="")
+    at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("crisis", "at"), False),)
+
+
+class CrisisLesson(BaseModel):
+    """The crisis's lesson log, in the facilitators' failure-and-lesson format
+    (Story of kind "lesson"): what happened, and what to do next time."""
+
+    crisis = ForeignKeyField(Crisis, backref="lessons", on_delete="CASCADE")
+    title = CharField(max_length=120)
+    narrative = TextField()
+    next_time = TextField(default="")
+    author = ForeignKeyField(User, on_delete="RESTRICT")
+    created_at = DateTimeField(default=utcnow)
+    form_key = CharField(max_length=64, unique=True)
+
+
+# --- Campaigns (issue 16), drives engineer: event sittings, drive needs, pledges, receipts ---
+
+# The most a pledge or a need may hold: a trillion rials, far past any drive.
+DRIVE_AMOUNT_MAX = 10**12
+
+
+class EventSitting(BaseModel):
+    """One sitting of an event campaign (an iftar table): a place, a day and
+    time, and its places. `taken` counts the confirmed sign-ups and its CHECK
+    keeps it within the places: the last place is given once, however many
+    ask for it at the same moment."""
+
+    PLACE_MAX = 200
+
+    campaign = ForeignKeyField(Campaign, backref="sittings", on_delete="CASCADE")
+    place = CharField(max_length=200)
+    starts_at = DateTimeField()  # UTC, like every time here
+    capacity = SmallIntegerField(constraints=[Check("capacity BETWEEN 1 AND 5000")])
+    taken = SmallIntegerField(default=0)
+    created_by = ForeignKeyField(User, on_delete="RESTRICT")
+    form_key = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("campaign", "starts_at"), False),)
+        constraints = (Check("taken BETWEEN 0 AND capacity"),)
+
+
+class SittingSignup(BaseModel):
+    """A member's place at a sitting: one per person; a full sitting has no waiting list."""
+
+    STATUSES = ("confirmed", "cancelled")
+
+    sitting = ForeignKeyField(EventSitting, backref="signups", on_delete="CASCADE")
+    user = ForeignKeyField(User, backref="sitting_signups", on_delete="CASCADE")
+    status = CharField(max_length=10, constraints=[one_of("status", STATUSES)])
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("sitting", "user"), True),)
+
+
+class DriveNeed(BaseModel):
+    """A named need of a drive (one family's debt, a prisoner's release), told
+    without naming the person, with its own goal in rials."""
+
+    TITLE_MAX, ABOUT_MAX = 160, 1000
+
+    campaign = ForeignKeyField(Campaign, backref="needs", on_delete="CASCADE")
+    title = CharField(max_length=160)
+    about = TextField(default="")
+    goal = BigIntegerField(constraints=[Check("goal BETWEEN 1 AND 1000000000000")])
+    created_by = ForeignKeyField(User, on_delete="RESTRICT")
+    form_key = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class DrivePledge(BaseModel):
+    """A donor's (خیر) pledge of money or goods (at their value in rials)
+    toward a drive or one of its needs. `received` is what the organizer
+    recorded as come in (PledgeReceipt): never more than was pledged. The
+    donor's name is shown only as `public_name`, given when they agree."""
+
+    KINDS = ("money", "goods")
+    GOODS_MAX = 200
+
+    campaign = ForeignKeyField(Campaign, backref="pledges", on_delete="CASCADE")
+    need = ForeignKeyField(DriveNeed, null=True, backref="pledges", on_delete="CASCADE")
+    donor = ForeignKeyField(User, backref="drive_pledges", on_delete="RESTRICT")
+    kind = CharField(max_length=6, constraints=[one_of("kind", KINDS)])
+    amount = BigIntegerField(constraints=[Check("amount BETWEEN 1 AND 1000000000000")])
+    goods = CharField(max_length=200, default="")
+    public_name = CharField(max_length=80, default="")
+    received = BigIntegerField(default=0)
+    form_key = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("campaign", "need"), False),)
+        constraints = (Check("received BETWEEN 0 AND amount"),)
+
+
+class PledgeReceipt(BaseModel):
+    """What the organizer received against a pledge, and who recorded it."""
+
+    NOTE_MAX = 200
+
+    pledge = ForeignKeyField(DrivePledge, backref="receipts", on_delete="CASCADE")
+    amount = BigIntegerField(constraints=[Check("amount > 0")])
+    note = CharField(max_length=200, default="")
+    recorded_by = ForeignKeyField(User, on_delete="RESTRICT")
+    form_key = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+
 MODELS = (
     Revision,
     Area,
@@ -1935,4 +2752,42 @@ MODELS = (
     CaseAppointment,
     CaseEvent,
     AgencyCoverage,
+    Occasion,
+    Campaign,
+    CampaignArea,
+    DistributionRound,
+    DistributionPoint,
+    PointVolunteer,
+    Nomination,
+    Entitlement,
+    Pickup,
+    PickupRefusal,
+    VoucherBatch,
+    Fund,
+    FundArea,
+    FundTrustee,
+    FundProposal,
+    FundVote,
+    FundComment,
+    FundExpense,
+    FundApproval,
+    FundPayment,
+    FundEntry,
+    DirectoryEntry,
+    Crisis,
+    CrisisArea,
+    CrisisCall,
+    CrisisPlace,
+    CrisisStock,
+    CrisisTeam,
+    CrisisTeamMember,
+    CrisisOffer,
+    CrisisEvent,
+    CrisisLesson,
+    EventSitting,
+    SittingSignup,
+    DriveNeed,
+    DrivePledge,
+    PledgeReceipt,
+    FundResident,
 )

@@ -141,3 +141,155 @@ def welfare_case(office, actor, name="رقیه بهرامی", code="0012345679",
         "phone": "09351234567",
     }
     return casework.register(office, actor, uuid.uuid4().hex, identity, **{**defaults, **fields})
+
+
+# --- Local development funds (issue 17) ---------------------------------------
+
+
+def fund(neighborhood, opened_by, trustee_count=3, approvals_needed=2, quorum=2, phone_prefix="0935100"):
+    """A fund of `neighborhood` with `trustee_count` trustees living there; (fund, trustees)."""
+    from hamsayeh.domain import funds
+
+    trustees = [person(f"{phone_prefix}{i:04d}", f"امین {i}", neighborhood=neighborhood) for i in range(trustee_count)]
+    made = funds.open_fund(
+        "صندوق توسعه محله",
+        [neighborhood],
+        trustees,
+        opened_by,
+        uuid.uuid4().hex,
+        quorum=quorum,
+        approvals_needed=approvals_needed,
+    )
+    return made, trustees
+
+
+# --- Campaigns (issue 16), drives engineer: an event or a drive and its organizer ----------
+
+
+def organized_campaign(places, people, kind, goal=1_000_000_000, unit="rials", status="open", occasion=None):
+    """A campaign of `kind` run by a charity of Tehran whose manager is
+    people["charity_staff"]; it covers District 1. (campaign, organization)."""
+    import datetime
+
+    from hamsayeh.domain import campaigns
+
+    city = places["District 1"].ancestors()[-1]
+    charity = organizations.open_organization(
+        "خیریهٔ پویش‌های تهران", "charity", city, people["charity_staff"], people["admin"]
+    )
+    today = datetime.date.today()
+    made = campaigns.create(
+        people["charity_staff"],
+        uuid.uuid4().hex,
+        ("organization", charity),
+        "پویش آزمایشی",
+        "برای آزمون",
+        kind,
+        [places["District 1"].id],
+        today,
+        today + datetime.timedelta(days=300),
+        unit,
+        goal,
+        occasion,
+    )
+    if status != "open":
+        models.Campaign.update(status=status).where(models.Campaign.id == made.id).execute()
+        made = models.Campaign.get_by_id(made.id)
+    return made, charity
+
+
+# --- Campaigns (issue 16), campaigns engineer: a distribution round through three mosques -------
+
+
+def national_code(serial):
+    """A valid national code made from a serial number (nine digits and the check digit)."""
+    body = f"{serial:09d}"
+    if len(set(body)) == 1:
+        body = f"{serial + 1:09d}"
+    total = sum(int(d) * w for d, w in zip(body, range(10, 1, -1), strict=True)) % 11
+    return body + str(total if total < 2 else 11 - total)
+
+
+def distribution(places, people, households=100, secret=None, freeze=True):
+    """District 1's welfare office runs a voucher campaign through three
+    mosques of its district (members of its assembly), each a point with a
+    volunteer; the mosques nominate `households` households (one in three
+    with a phone), the office verifies them all and freezes the round.
+    A dict of it all, with each household's code by reference number."""
+    import datetime
+
+    from hamsayeh.domain import campaigns, distributions
+    from tests.conftest import REGISTRY_KEY
+
+    registry_key, secret = REGISTRY_KEY, secret or "test-secret-key"  # the test app's keys (conftest)
+    desk = welfare_desk(places, people)
+    admin, worker = people["admin"], desk["worker"]
+    city = places["District 1"].ancestors()[-1]
+    today = datetime.date.today()
+    campaign = campaigns.create(
+        worker,
+        uuid.uuid4().hex,
+        ("office", desk["office"]),
+        "بن کارت شهروند منطقه ۱",
+        "برای خانواده‌های محله",
+        "distribution",
+        [places["District 1"].id],
+        today,
+        today + datetime.timedelta(days=60),
+        "households",
+        30000,
+    )
+    mosques, points, volunteers_ = [], [], []
+    for i, (name, hood) in enumerate(
+        (("مسجد جامع تجریش", "Tajrish"), ("مسجد امام حسن نیاوران", "Niavaran"), ("مسجد الزهرا تجریش", "Tajrish"))
+    ):
+        manager = person(f"0914100{i:04d}", f"امام جماعت {i}", neighborhood=places[hood])
+        mosque = organizations.open_organization(name, "mosque", city, manager, admin)
+        assemblies.add_member(desk["assembly"], mosque, admin)
+        point = distributions.add_point(campaign, worker, uuid.uuid4().hex, name, places[hood], organization=mosque)
+        helper = person(f"0914200{i:04d}", f"داوطلب {i}", neighborhood=places[hood])
+        distributions.add_volunteer(point, helper, worker)
+        mosques.append((mosque, manager))
+        points.append(point)
+        volunteers_.append(helper)
+    round_ = distributions.add_round(
+        campaign, worker, uuid.uuid4().hex, "نوبت اول", "بن کارت ۵ میلیون ریالی", "food", 5_000_000
+    )
+    nominations = []
+    for n in range(households):
+        mosque, manager = mosques[n % 3]
+        hood = places["Niavaran"] if n % 3 == 1 else places["Tajrish"]
+        nominations.append(
+            distributions.nominate(
+                round_,
+                mosque,
+                manager,
+                registry_key,
+                uuid.uuid4().hex,
+                "national",
+                national_code(100000 + n),
+                f"خانوار {n + 1}",
+                hood,
+                household_size=1 + n % 5,
+                phone=f"0915300{n:04d}" if n % 3 == 0 else "",
+                point=points[n % 3],
+            )
+        )
+    for nomination in nominations:
+        distributions.verify(nomination, worker)
+    codes = {}
+    if freeze:
+        distributions.freeze(round_, worker, secret)
+        for entitlement in models.Entitlement.select().where(models.Entitlement.round == round_):
+            codes[entitlement.number] = distributions.code_of(secret, entitlement.salt)
+    round_ = models.DistributionRound.get_by_id(round_.id)
+    return {
+        **desk,
+        "campaign": campaign,
+        "round": round_,
+        "points": points,
+        "mosques": mosques,
+        "volunteers": volunteers_,
+        "nominations": nominations,
+        "codes": codes,
+    }

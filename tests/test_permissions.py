@@ -11,7 +11,19 @@ import datetime
 import pytest
 
 import models
-from hamsayeh.domain import accounts, assemblies, casework, demo, network, organizations, registry, timebank
+from hamsayeh.domain import (
+    accounts,
+    assemblies,
+    campaigns,
+    casework,
+    demo,
+    distributions,
+    funds,
+    network,
+    organizations,
+    registry,
+    timebank,
+)
 from tests.conftest import REGISTRY_KEY, sign_in
 from tests.factories import activity, make_post, welfare_case
 
@@ -84,7 +96,35 @@ def objects(people, places):
     referral = casework.plan_service(
         case, people["social_worker"], "permissions-referral", "food", partner=organization
     )
+    # A distribution the office runs (issue 16): a round and a point with no volunteer yet.
+    today = datetime.date.today()
+    campaign = campaigns.create(
+        people["social_worker"],
+        "permissions-campaign",
+        ("office", office),
+        "بن کارت شهروند",
+        "",
+        "distribution",
+        [places["District 1"].id],
+        today,
+        today + datetime.timedelta(days=30),
+        "households",
+        100,
+    )
+    distribution_round = distributions.add_round(
+        campaign, people["social_worker"], "permissions-round", "نوبت اول", "بن"
+    )
+    point = distributions.add_point(
+        campaign, people["social_worker"], "permissions-point", "مسجد محله", places["Tajrish"]
+    )
+    # A local development fund whose trustees are the resident, the volunteer and the facilitator.
+    trustees = [people["resident"], people["volunteer"], people["facilitator"]]
+    fund = funds.open_fund("صندوق تجریش", [places["Tajrish"]], trustees, people["admin"], "permissions-fund")
     return {
+        "fund": fund.id,
+        "campaign": campaign.id,
+        "round": distribution_round.id,
+        "point": point.id,
         "case": case.id,
         "referral": referral.id,
         "assembly": district.id,
@@ -100,6 +140,7 @@ def objects(people, places):
         "facilitator": people["facilitator"].id,
         "program": program.id,
         "district": places["District 1"].id,
+        "tajrish": places["Tajrish"].id,
     }
 
 
@@ -139,6 +180,9 @@ TABLE = [
     ("/stories/{story}", expect(404, facilitator=200, center_staff=200, admin=200)),
     # A member's time account: center staff who serve them, and headquarters.
     ("/time/accounts/{account}", expect(403, guest=SIGN_IN, center_staff=200, admin=200)),
+    # A fund's desk (contributors' names, waiting ballots): its trustees only, never staff for being staff.
+    ("/funds/{fund}/desk", expect(403, guest=SIGN_IN, resident=200, volunteer=200, facilitator=200)),
+    ("/funds/new", expect(403, guest=SIGN_IN, facilitator=200, admin=200)),
     # The registry: staff of an assembly member only, never by a site-wide role.
     ("/registry/", expect(403, guest=SIGN_IN, charity_staff=200)),
     ("/registry/records/{record}", expect(403, guest=SIGN_IN, charity_staff=200)),
@@ -184,6 +228,21 @@ TABLE = [
     # Registering a neighbor in person: the center's own staff, not headquarters.
     ("/desk/centers/{center}/register", expect(403, guest=SIGN_IN, center_staff=200)),
     ("/desk/without-phone", expect(403, guest=SIGN_IN, center_staff=200)),
+    # The services directory: a neighborhood's list its facilitators, its center's staff
+    # and headquarters; a district's and the national list headquarters alone.
+    ("/directory/", expect(403, guest=SIGN_IN, facilitator=200, center_staff=200, admin=200)),
+    ("/directory/areas/{tajrish}/new", expect(403, guest=SIGN_IN, facilitator=200, center_staff=200, admin=200)),
+    ("/directory/areas/{district}", expect(403, guest=SIGN_IN, admin=200)),
+    ("/directory/national/import", expect(403, guest=SIGN_IN, admin=200)),
+    # Campaigns (issue 16): a campaign's page is public; a distribution's back office (names
+    # of households) its organizer's staff (here the office's social worker) and headquarters;
+    # a point's page also the point's own volunteers (tried in test_campaigns).
+    ("/campaigns/{campaign}", expect(200)),
+    ("/campaigns/{campaign}/manage", expect(403, guest=SIGN_IN, social_worker=200, admin=200)),
+    ("/campaigns/rounds/{round}", expect(403, guest=SIGN_IN, social_worker=200, admin=200)),
+    ("/campaigns/rounds/{round}/report", expect(403, guest=SIGN_IN, social_worker=200, admin=200)),
+    ("/campaigns/rounds/{round}/report.csv", expect(403, guest=SIGN_IN, social_worker=200, admin=200)),
+    ("/points/{point}", expect(403, guest=SIGN_IN, social_worker=200, admin=200)),
 ]
 
 

@@ -4,94 +4,36 @@ suite runs on it). No account passes its floor, no update is lost, a double
 submit pays once, a worker killed mid-run loses nothing, and afterwards every
 balance agrees with the ledger."""
 
-import http.cookiejar
 import os
 import random
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 import models
 from hamsayeh.domain import accounts, timebank
-from tests.conftest import CSRF_PATTERN, PIN
+from tests.conftest import PIN
+from tests.live_site import Browser, gunicorn
 
-ROOT = Path(__file__).resolve().parents[1]
-GUNICORN = Path(sys.executable).parent / "gunicorn"
 WORKERS = 4
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def server(app, db):
-    port = free_port()
-    env = dict(os.environ, DATABASE_URL=app.config["DATABASE_URL"], SECRET_KEY=app.config["SECRET_KEY"])
-    env.pop("HAMSAYEH_ENV", None)
-    process = subprocess.Popen(
-        [GUNICORN, "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--timeout", "60", "app:create_app()"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("gunicorn did not start")
-        yield base, process
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with gunicorn(app, WORKERS) as running:
+        yield running
 
 
-class NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-class Member:
-    """A member's browser: their own cookies and form token."""
+class Member(Browser):
+    """A member's browser on the transfer form."""
 
     def __init__(self, base, user):
-        self.base, self.user = base, user
-        jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirects)
-        token = self.token("/account/sign-in")
-        assert self.post("/account/sign-in", {"phone": user.phone, "pin": PIN, "csrf_token": token}) == 302
-        self.csrf = self.token("/time/send")
-
-    def token(self, path):
-        with self.opener.open(self.base + path, timeout=30) as response:
-            return CSRF_PATTERN.search(response.read().decode()).group(1)
-
-    def post(self, path, data):
-        request = urllib.request.Request(self.base + path, data=urllib.parse.urlencode(data).encode())
-        try:
-            with self.opener.open(request, timeout=60) as response:
-                return response.status
-        except urllib.error.HTTPError as error:
-            return error.code
+        super().__init__(base, user, "/time/send")
 
     def send(self, to, minutes, key):
         data = {"phone": to.phone, "minutes": str(minutes), "reason": "هم‌زمان", "form_key": key, "confirmed": "1"}

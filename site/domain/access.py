@@ -11,9 +11,12 @@ from hamsayeh.domain import (
     areas_admin,
     assemblies,
     callbacks,
+    campaigns,
     casework,
     centers,
+    distributions,
     facilitators,
+    funds,
     network,
     organizations,
     registry,
@@ -755,3 +758,158 @@ def may_hand_claim_code(user, roles, member):
         return False
     center = user.work_center
     return centers.looks_after(center, member)
+
+
+# --- The neighborhood's services directory (issue 22, part 6) ----------------------------------
+
+
+def may_keep_directories(user, roles):
+    """The directory's pages: headquarters, facilitators and center staff (which lists: `keeps_directory_of`)."""
+    return is_headquarters(user, roles) or is_facilitator(user, roles) or is_center_staff(user, roles)
+
+
+def keeps_directory_of(user, roles, area):
+    """Who keeps a place's list of services: the national list (`area` None)
+    headquarters alone; a district's or a city's whoever manages the area; a
+    neighborhood's also its facilitators and the staff of its center (the
+    center whose members live there: `centers.serves_neighborhood`)."""
+    if area is None:
+        return is_headquarters(user, roles)
+    if manages_area(user, roles, area):
+        return True
+    if not area.is_neighborhood:
+        return False
+    if facilitates(user, roles, area.id):
+        return True
+    return (
+        is_center_staff(user, roles)
+        and user.work_center_id is not None
+        and centers.serves_neighborhood(user.work_center, area)
+    )
+
+
+def keeps_directory_entry(user, roles, entry):
+    return keeps_directory_of(user, roles, entry.area)
+
+
+# --- Crisis mode (issue 22) ---------------------------------------------------------------
+
+
+def may_declare_crisis(user, roles, area):
+    """Headquarters anywhere; an assembly's coordinator in its own area."""
+    return is_headquarters(user, roles) or coordinates_area_of(user, roles, area)
+
+
+def may_use_crisis_desk(user, roles):
+    """The crisis pages for those who run one: headquarters and assemblies' coordinators."""
+    return is_headquarters(user, roles) or (user is not None and assemblies.coordinated_by(user).exists())
+
+
+def runs_crisis(user, roles, crisis):
+    """Who sees the situation (names, skills, places) and changes it: those who may declare it."""
+    return may_declare_crisis(user, roles, crisis.area)
+
+
+def keeps_crisis_place(user, roles, place):
+    """A place's capacity and stock: its keeper (its staff), or who runs the crisis."""
+    return (user is not None and place.keeper_id == user.id) or runs_crisis(user, roles, place.crisis)
+
+
+def answers_crisis_call(user, roles, call):
+    """Only the volunteer asked answers their call."""
+    return user is not None and call.user_id == user.id
+
+
+def checks_in_team_member(user, roles, member):
+    """The volunteer themself, or who runs the crisis."""
+    return (user is not None and member.call.user_id == user.id) or runs_crisis(user, roles, member.team.crisis)
+
+
+def may_offer_crisis_help(user, roles, crisis):
+    """Any signed-in member may offer help for a crisis that is on (a group from outside too)."""
+    return user is not None and crisis.ended_at is None
+
+
+# --- Local development funds (صندوق توسعه محلی) ------------------------------------------------
+
+
+def may_open_funds(user, roles):
+    """Headquarters, or a neighborhood's facilitator, opens a fund."""
+    return is_headquarters(user, roles) or is_facilitator(user, roles)
+
+
+def may_open_fund_in(user, roles, area):
+    return is_headquarters(user, roles) or facilitates(user, roles, area.id)
+
+
+def keeps_fund(user, roles, fund):
+    """Only the fund's trustees record its money, enter paper ballots and approve expenses."""
+    return user is not None and funds.is_trustee(user, fund)
+
+
+def may_vote_in_fund(user, roles, fund):
+    """A resident of the fund's neighborhoods, with an account, votes for themself alone."""
+    return user is not None and funds.is_resident(user, fund)
+
+
+def may_print_fund_receipt(user, roles, entry):
+    """A contribution's receipt: the fund's trustees, and the contributor."""
+    return user is not None and (keeps_fund(user, roles, entry.fund) or entry.contributor_id == user.id)
+
+
+def fund_roll_role(user, roles, fund):
+    """Who confirms a fund's voters in person, and as what: a trustee of the
+    fund ("trustee"), a facilitator of one of its neighborhoods
+    ("facilitator"), or staff of the center that serves one ("desk"); None
+    for anyone else (a resident, another fund's trustee, another center's staff)."""
+    if user is None or fund is None:
+        return None
+    if keeps_fund(user, roles, fund):
+        return "trustee"
+    neighborhoods = funds.neighborhoods(fund)
+    if any(facilitates(user, roles, area.id) for area in neighborhoods):
+        return "facilitator"
+    staff = is_center_staff(user, roles) and user.work_center_id is not None
+    if staff and any(centers.serves_neighborhood(user.work_center, area) for area in neighborhoods):
+        return "desk"
+    return None
+
+
+def keeps_fund_roll(user, roles, fund):
+    return fund_roll_role(user, roles, fund) is not None
+
+
+# --- Campaigns (issue 16): organizers, nominations, distribution points ----------------------
+
+
+def runs_campaign(user, roles, campaign):
+    """Staff of the campaign's organizer (the office's staff, the assembly's
+    coordinator or its members' managers, the organization's staff), or headquarters."""
+    return is_headquarters(user, roles) or (user is not None and campaigns.runs(user, campaign))
+
+
+def may_start_campaign(user, roles):
+    """Headquarters, and staff of an office, an assembly or an organization."""
+    return is_headquarters(user, roles) or bool(campaigns.organizers_of(user))
+
+
+def may_nominate(user, roles, round_):
+    """Staff of an organization nominate households while the round takes nominations."""
+    return round_.status == "nominating" and bool(distributions.nominating_organizations(user))
+
+
+def may_nominate_for(user, roles, organization):
+    return user is not None and campaigns.organization_staff(user, organization)
+
+
+def verifies_nominations(user, roles, round_):
+    """The organizer's staff, or the coordinator of the assembly of the campaign's area, verify households."""
+    campaign = round_.campaign
+    return runs_campaign(user, roles, campaign) or (
+        user is not None and campaigns.coordinates_assembly_of(user, campaign)
+    )
+
+
+def works_at_point(user, roles, point):
+    """Who marks pickups at a point: the campaign's staff, and that point's own volunteers."""
+    return runs_campaign(user, roles, point.campaign) or distributions.volunteers_at(user, point)

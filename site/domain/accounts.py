@@ -68,7 +68,7 @@ SIGN_UP_LIMITS = {"phone": 3, "phone_per_day": 5, "address": 30}
 # And for the whole site in an hour, a budget for each purpose: whoever
 # spends the sign-ups' budget does not shut the front door to guests asking
 # for help, whose budget is the largest.
-CODE_BUDGETS = {"sign_up": 200, "claim": 200, "ask_help": 1000}
+CODE_BUDGETS = {"sign_up": 200, "claim": 200, "ask_help": 1000, "campaign": 1000}
 SIGN_UP_LIMIT_PERIOD = datetime.timedelta(hours=1)
 SIGN_UP_DAY = datetime.timedelta(days=1)
 # Codes are deleted this long after they expire: the daily limit needs them no longer.

@@ -14,7 +14,7 @@ alone are named, with their reason, in KEPT_ON_MERGE and MOVED_APART."""
 
 import json
 
-from peewee import SQL, SqliteDatabase, Value, fn
+from peewee import SQL, Field, ModelIndex, SqliteDatabase, Value, fn
 
 from hamsayeh import persian
 from hamsayeh.domain import access, audit, volunteers
@@ -265,7 +265,14 @@ def move_area(area, new_parent, actor, reason, form_key):
 def _unique_partners(field):
     """For each unique index of `field`'s table that holds it with other
     columns, those other columns: the rows that would repeat one another."""
-    for columns, unique in field.model._meta.indexes:
+    for index in field.model._meta.indexes:
+        if isinstance(index, ModelIndex):
+            # A partial index (one active crisis per area) holds only some rows: never a reason to drop one.
+            if not index._unique or index._where is not None:
+                continue
+            columns, unique = [part.name for part in index._expressions if isinstance(part, Field)], True
+        else:
+            columns, unique = index
         if unique and field.name in columns and len(columns) > 1:
             yield [field.model._meta.fields[name] for name in columns if name != field.name]
 

@@ -15,9 +15,14 @@ from hamsayeh.domain import (
     accounts,
     assemblies,
     board,
+    campaigns_demo,
     casework_demo,
     centers,
+    crisis_demo,
+    directory_demo,
+    drives_demo,
     facilitators,
+    funds_demo,
     imports,
     network,
     organizations,
@@ -133,7 +138,7 @@ def find_neighborhood(name, city=None):
     return query.first()
 
 
-def seed(registry_key=""):
+def seed(registry_key="", secret=""):
     for kind, name in DEMO_FILES:
         load_demo_file(kind, name)
     areas, centers = models.Area.select().count(), models.Center.select().count()
@@ -173,6 +178,8 @@ def seed(registry_key=""):
     seed_organizations(registry_key)
     assembly_count = seed_assemblies()
     case_count = casework_demo.seed(registry_key)
+    # The voucher round through three mosques of District 1 (frozen, with pickups, when `secret` is given).
+    voucher_households = campaigns_demo.seed(registry_key, secret)
     # Counted once everything is in: the welfare desk's offices and partners are organizations too.
     organization_count = models.Organization.select().count() + models.Beneficiary.select().count()
     return {
@@ -186,6 +193,12 @@ def seed(registry_key=""):
         "organizations and registry": organization_count,
         "assemblies and applications": assembly_count,
         "welfare cases": case_count,
+        "services in the directory": directory_demo.seed(),
+        "past crises": crisis_demo.seed(DEMO_PIN),
+        "voucher round households": voucher_households,
+        # After the campaigns' own demo: the iftar and the drive for prisoners' families.
+        "events and drives": drives_demo.seed(),
+        "local development fund entries": funds_demo.seed(),
     }
 
 

@@ -8,7 +8,7 @@ from playhouse.flask_utils import get_object_or_404
 
 import models
 from hamsayeh import persian
-from hamsayeh.domain import accounts, facilitators
+from hamsayeh.domain import access, accounts, directory, facilitators
 from hamsayeh.web import auth
 from hamsayeh.web.templating import local_name
 
@@ -52,6 +52,8 @@ def show(area_id):
         children=area.sorted_children(),
         centers=models.Center.within(area).limit(20),
         facilitators=list(facilitators.facilitators_of(area)) if area.is_neighborhood else [],
+        services=directory.services_near(area),
+        keeps_directory=access.keeps_directory_of(g.user, g.roles, area),
         kind_labels=AREA_KIND_LABELS,
     )
 

@@ -14,7 +14,7 @@ import models
 from hamsayeh import persian
 from hamsayeh.domain import access, board, timebank, volunteers
 from hamsayeh.web import auth
-from hamsayeh.web.cache import fragment_cache
+from hamsayeh.web.cache import fragment_cache, guest_page
 from hamsayeh.web.catalog import catalog
 from hamsayeh.web.forms import Form, new_key
 from hamsayeh.web.labels import (
@@ -82,7 +82,11 @@ def index():
         return render_template("board/index.html", neighborhood=None)
     ids = [neighborhood.id] if hood_id else catalog().nearby(neighborhood)
     activity = catalog().activity_by_slug.get(form["type"])
+    # In a crisis (the catalog knows, and its revision keys the listing), urgent needs come first.
+    g.crisis_area_id = neighborhood.id
+    in_crisis = catalog().crisis_of(neighborhood.id) is not None
     filters = {
+        "urgent_types": [item.id for item in catalog().crisis_types] if in_crisis else None,
         "activity_type": activity,
         "kind": form["kind"] if form["kind"] in models.HelpPost.KINDS else None,
         "urgency": small_number(form["urgency"], models.HelpPost.URGENCIES),
@@ -92,22 +96,25 @@ def index():
     # Both parts come from the query string (the filters, the page, the links),
     # and neither depends on who is looking: each server process keeps them.
     locale, query = str(get_locale()), request.query_string
-    heading = cached_fragment(
-        "board-heading",
-        (neighborhood.id, locale, query),
-        catalog().revision,
-        lambda: render_template(
-            "board/_heading.html", neighborhood=neighborhood, nearby=not hood_id, form=form, **board_labels()
-        ),
-    )
-    # A district's neighborhoods share one listing.
-    listing = cached_fragment(
-        "board-listing",
-        (tuple(ids), locale, query),
-        (models.HelpPost.board_version(ids), catalog().revision),
-        lambda: render_listing(ids, filters),
-    )
-    return render_template("board/index.html", neighborhood=neighborhood, heading=heading, listing=listing)
+    versions = (models.HelpPost.board_version(ids), catalog().revision)
+
+    def page():
+        heading = cached_fragment(
+            "board-heading",
+            (neighborhood.id, locale, query),
+            catalog().revision,
+            lambda: render_template(
+                "board/_heading.html", neighborhood=neighborhood, nearby=not hood_id, form=form, **board_labels()
+            ),
+        )
+        # A district's neighborhoods share one listing.
+        listing = cached_fragment(
+            "board-listing", (tuple(ids), locale, query), versions, lambda: render_listing(ids, filters)
+        )
+        return render_template("board/index.html", neighborhood=neighborhood, heading=heading, listing=listing)
+
+    # Made of those parts alone: a guest's whole page is kept while they hold.
+    return guest_page("board", versions, page)
 
 
 def cached_fragment(name, key, version, render):
@@ -160,12 +167,16 @@ def create_post():
 
 
 def render_new_post(form):
+    labels = board_labels()
+    if catalog().crisis_of(g.user.neighborhood_id) is not None:
+        # The kinds of need a crisis adds, first, while it is on.
+        labels["activity_types"] = catalog().crisis_types + labels["activity_types"]
     return render_template(
         "board/new.html",
         form=form,
         on_behalf=access.may_file_on_behalf(g.user, g.roles),
         estimate_options=[(str(minutes), duration(minutes)) for minutes in ESTIMATES],
-        **board_labels(),
+        **labels,
     )
 
 
@@ -175,7 +186,7 @@ def validate_post(form):
     if form["kind"] not in models.HelpPost.KINDS:
         form.error("kind", _l("Choose whether you need help or offer it."))
     # The catalog holds the types still offered, as the simple pages read them.
-    activity = catalog().activity_by_slug.get(form["activity_type"])
+    activity = catalog().need_type(form["activity_type"], g.user.neighborhood_id)
     if activity is None:
         form.error("activity_type", _l("Choose what kind of help this is."))
     text = form["text"]

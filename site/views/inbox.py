@@ -44,6 +44,10 @@ MESSAGES = dict(
             _l("%(name)s answered a referral of the welfare case of %(title)s."),
             _l("%(name)s approved your application: your organization's page is open, and you are its manager."),
             _l("%(name)s declined your application to open an organization's page. See why."),
+            _l("%(name)s asks whether you can come to help in a crisis near you."),
+            _l("%(name)s sent you with a team in the crisis: see where to go, and check in there."),
+            _l("Voting closed: a proposal of your neighborhood's fund passed."),
+            _l("Voting closed: a proposal of your neighborhood's fund did not pass."),
         ),
         strict=True,
     )
@@ -70,6 +74,10 @@ def entry(item):
         title, link, label = "", url_for("orgs.invitations"), _l("Answer the invitation")
     elif item.kind in ("org_approved", "org_declined"):
         title, link, label = "", url_for("orgs.apply"), _l("See my applications")
+    elif item.kind in ("fund_passed", "fund_failed"):
+        title, link, label = "", url_for("funds.index"), _l("See the funds")
+    elif item.kind in ("crisis_call", "crisis_team"):
+        title, link, label = "", url_for("crisis.my_calls"), _l("Answer: ready or not")
     else:
         title, link, label = "", None, None
     name = item.actor.name if item.actor else _l("A neighbor")

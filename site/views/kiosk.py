@@ -115,6 +115,13 @@ ALLOWED = frozenset(
         "accounts.send_claim_code",
         "accounts.confirm_claim",
         "accounts.finish_claim",
+        # A neighborhood fund's page and its proposals: a member votes at the center (issue 17).
+        "funds.show",
+        "funds.proposal",
+        "funds.vote",
+        # A distribution point at the center (issue 16): its volunteer types or scans a household's code.
+        "points.show",
+        "points.mark",
     }
 )
 # Cookies a guest leaves behind (neighborhood, text size, language): the next person starts without them.

@@ -16,7 +16,7 @@ import models
 from hamsayeh import persian
 from hamsayeh.domain import access, assemblies, centers, organizations
 from hamsayeh.web import auth, programs
-from hamsayeh.web.cache import fragment_cache
+from hamsayeh.web.cache import fragment_cache, guest_page
 from hamsayeh.web.catalog import catalog
 from hamsayeh.web.forms import Form, new_key
 from hamsayeh.web.templating import digits, local_name
@@ -33,6 +33,9 @@ ORGANIZATION_KIND_LABELS = dict(
             _l("Community group"),
             _l("Business (social responsibility)"),
             _l("Government office"),
+            _l("Mosque"),
+            _l("Heyat"),
+            _l("People's group"),
         ),
         strict=True,
     )
@@ -72,22 +75,27 @@ def directory():
     # The same for everyone: rendered again only when an organization or the
     # area tree changed (the "organizations" revision, migration 0034, and the catalog's).
     version = (models.revision("organizations"), catalog().revision)
-    cache = fragment_cache("orgs-directory", size=DIRECTORY_KEPT)
-    key = (kind, county_id, str(get_locale()))
-    listing = cache.get(key, version)
-    if listing is None:
-        # render_template's output is already escaped HTML.
-        listing = Markup(  # noqa: S704
-            render_template(
-                "orgs/_directory.html",
-                organizations=list(organizations.directory(kind, county_id)),
-                form=Form(kind=kind, county="" if county_id is None else str(county_id)),
-                counties=list(organizations.counties()),
-                **labels(),
+
+    def page():
+        cache = fragment_cache("orgs-directory", size=DIRECTORY_KEPT)
+        key = (kind, county_id, str(get_locale()))
+        listing = cache.get(key, version)
+        if listing is None:
+            # render_template's output is already escaped HTML.
+            listing = Markup(  # noqa: S704
+                render_template(
+                    "orgs/_directory.html",
+                    organizations=list(organizations.directory(kind, county_id)),
+                    form=Form(kind=kind, county="" if county_id is None else str(county_id)),
+                    counties=list(organizations.counties()),
+                    **labels(),
+                )
             )
-        )
-        cache.put(key, version, listing)
-    return render_template("orgs/directory.html", listing=listing)
+            cache.put(key, version, listing)
+        return render_template("orgs/directory.html", listing=listing)
+
+    # Made of that part alone for a guest: the whole page is kept while it holds.
+    return guest_page("orgs", version, page)
 
 
 def organization_or_404(org_id):

@@ -22,7 +22,7 @@ from playhouse.flask_utils import get_object_or_404
 
 import models
 from hamsayeh import persian
-from hamsayeh.domain import access, accounts, board, callbacks, centers, guests, timebank, volunteers
+from hamsayeh.domain import access, accounts, board, callbacks, centers, directory, guests, timebank, volunteers
 from hamsayeh.web import auth, files
 from hamsayeh.web.catalog import catalog
 from hamsayeh.web.forms import Form, new_key
@@ -48,6 +48,7 @@ KIND_ORDER = (
     "other",
 )
 PER_PAGE = 3
+SERVICES_LISTED = 30  # services near me: within a basic phone's page
 WHEN = {
     "today": (2, _l("Today"), "clock"),
     "week": (1, _l("This week"), "calendar"),
@@ -83,9 +84,20 @@ LIMIT_MESSAGES = {
 
 def kinds():
     by_slug = catalog().activity_by_slug
-    return [by_slug[slug] for slug in KIND_ORDER if slug in by_slug] + [
-        item for item in catalog().activity_types if item.slug not in KIND_ORDER
-    ]
+    hood = auth.chosen_neighborhood()
+    # While a crisis holds the neighborhood, its kinds of need come first.
+    crisis_kinds = catalog().crisis_types if hood is not None and catalog().crisis_of(hood.id) else []
+    return (
+        crisis_kinds
+        + [by_slug[slug] for slug in KIND_ORDER if slug in by_slug]
+        + [item for item in catalog().activity_types if item.slug not in KIND_ORDER]
+    )
+
+
+def need_type(slug):
+    """A kind of need of the chosen neighborhood: a crisis's kinds too, while it is on."""
+    hood = auth.chosen_neighborhood()
+    return catalog().need_type(slug or "", hood.id if hood is not None else None)
 
 
 def kind_page(number):
@@ -119,7 +131,7 @@ def home():
 
 def need_answers():
     """The answers so far, from the address; unknown ones are dropped."""
-    kind = catalog().activity_by_slug.get(request.args.get("type", ""))
+    kind = need_type(request.args.get("type", ""))
     when = request.args.get("when") if request.args.get("when") in WHEN else None
     reach = request.args.get("reach") if request.args.get("reach") in REACH else None
     return kind, when, reach
@@ -198,7 +210,7 @@ def need_fields(kind, when, reach):
 @auth.signed_in_only
 def need_send():
     form = Form(request.form)
-    kind = catalog().activity_by_slug.get(form["type"])
+    kind = need_type(form["type"])
     if kind is None or form["when"] not in WHEN or form["reach"] not in REACH or g.user.neighborhood_id is None:
         return redirect(url_for("simple.need_kind"))
     key = form.form_key()
@@ -246,7 +258,7 @@ GUEST_CODE_PROBLEMS = {
 
 def guest_answers(values):
     """The kind, when and how to reach, from a guest's form; None for any that is wrong."""
-    kind = catalog().activity_by_slug.get(values.get("type", ""))
+    kind = need_type(values.get("type", ""))
     when = values.get("when") if values.get("when") in WHEN else None
     reach = values.get("reach") if values.get("reach") in REACH else None
     return kind, when, reach
@@ -448,8 +460,18 @@ def near():
     neighborhood = auth.chosen_neighborhood()
     if neighborhood is None:
         return render_template("simple/near.html", neighborhood=None)
-    posts, _more = models.HelpPost.board(catalog().nearby(neighborhood), kind="request")
+    in_crisis = catalog().crisis_of(neighborhood.id) is not None
+    urgent = [item.id for item in catalog().crisis_types] if in_crisis else None
+    posts, _more = models.HelpPost.board(catalog().nearby(neighborhood), kind="request", urgent_types=urgent)
     return render_template("simple/near.html", neighborhood=neighborhood, posts=posts[:5], centers=my_centers())
+
+
+@bp.get("/services")
+def services():
+    """Services near me: the neighborhood's directory, each phone one tap away."""
+    neighborhood = auth.chosen_neighborhood()
+    found = directory.services_near(neighborhood, limit=SERVICES_LISTED) if neighborhood is not None else []
+    return render_template("simple/services.html", neighborhood=neighborhood, sections=found)
 
 
 @bp.get("/mine")

@@ -77,7 +77,7 @@ def key_file(path):
 def seed_demo_command():
     """Fill the database with Persian demo data; running it again adds nothing."""
     with models.connection():
-        counts = demo.seed(registry_key=current_app.config["REGISTRY_KEY"])
+        counts = demo.seed(registry_key=current_app.config["REGISTRY_KEY"], secret=current_app.config["SECRET_KEY"])
     click.echo(", ".join(f"{name}: {count}" for name, count in counts.items()))
 
 

@@ -62,6 +62,15 @@ def _messages():
         "stopped": lambda v: _("Hamsayeh: we will send you no more SMS but answers to yours."),
         "claim_code": lambda v: _("Hamsayeh: your code is %(code)s. It works for 10 minutes. Never give it.", **v),
         "claim_none": lambda v: _("Hamsayeh: there is no account to claim with this number."),
+        "voucher_code": lambda v: _(
+            "Hamsayeh, «%(title)s»: your household's code is %(code)s. Show it at the point.", **v
+        ),
+        # A crisis: volunteers asked, and the answers to their «آماده‌ام» or «نمی‌توانم».
+        "crisis_call": lambda v: _("Hamsayeh: crisis in %(name)s. Can you come? Reply «آماده‌ام» or «نمی‌توانم».", **v),
+        "crisis_ready": lambda v: _("Hamsayeh: thank you. You are on the list of ready volunteers."),
+        "crisis_cannot": lambda v: _("Hamsayeh: thank you for answering. Stay safe."),
+        "crisis_none": lambda v: _("Hamsayeh: no crisis is asking for you now."),
+        "crisis_team": lambda v: _("Hamsayeh: you are in a crisis team. Go to: %(title)s", **v),
     }
 
 

@@ -15,7 +15,7 @@ from flask import current_app, url_for
 from huey import RedisHuey, SqliteHuey, crontab
 
 import models
-from hamsayeh.domain import casework, centers
+from hamsayeh.domain import casework, centers, funds_votes
 from hamsayeh.web import files, observability, pdf, sms_gateway
 from hamsayeh.web.catalog import catalog
 
@@ -40,21 +40,40 @@ _app = None
 
 def init_app(app):
     """Tasks run in the application of the process that runs them."""
-    global _app, huey, print_batch
+    global _app, huey, print_batch, voucher_cards
     _app = app
     huey = make_queue(app.config)
     print_batch = huey.task(retries=2, retry_delay=5, name="print_batch")(_print_batch)
+    # A distribution round's voucher cards (issue 16, web/vouchers.py).
+    voucher_cards = huey.task(retries=2, retry_delay=5, name="voucher_cards")(_voucher_cards)
     # Sending the outbox's SMS, with retries and back-off (web/sms_gateway.py).
     sms_gateway.init_tasks(app, huey)
     # The welfare desk's reminders of tomorrow's visits, looked for every ten minutes.
     huey.periodic_task(crontab(minute="*/10"), name="case_reminders")(_case_reminders)
+    # Local development funds: proposals past their voting period are counted (issue 17).
+    huey.periodic_task(crontab(minute="*"), name="fund_votes")(_fund_votes)
     app.extensions["huey"] = huey
     app.cli.add_command(worker_command)
+
+
+def _voucher_cards(batch_id, base_url):
+    from hamsayeh.web import vouchers
+
+    with _app.test_request_context(base_url=_app.config["PUBLIC_URL"] or base_url), models.connection():
+        vouchers.render_cards(batch_id, _app.config["SECRET_KEY"])
+
+
+voucher_cards = None  # the task, registered on the queue by init_app
 
 
 def _case_reminders():
     with _app.app_context(), models.connection():
         return casework.send_reminders()
+
+
+def _fund_votes():
+    with _app.app_context(), models.connection():
+        return funds_votes.close_all_due()
 
 
 def _print_batch(batch_id, base_url):
