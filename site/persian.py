@@ -214,6 +214,12 @@ def tehran_time(moment):
     return moment.astimezone(TEHRAN)
 
 
+def today():
+    """Today's date in Iran: a day begins at midnight in Tehran (3:30 or so
+    before UTC's), and "today" on a form or a report is that day."""
+    return datetime.datetime.now(TEHRAN).date()
+
+
 class JalaliMonth(namedtuple("JalaliMonth", "year month")):
     """A month of the Jalali calendar. Months sort in the order of time, so
     they serve as the keys of any report counted by month."""

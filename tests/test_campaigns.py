@@ -58,6 +58,14 @@ def test_the_public_page_shows_progress_organizer_areas_and_who_takes_part(clien
     assert f"/campaigns/{made['campaign'].id}" not in far
 
 
+def test_a_guest_finds_the_campaigns_of_their_neighborhood_from_home_and_its_page(client, made, places):
+    client.set_cookie("hood", str(places["Tajrish"].id))
+    listing = f"/campaigns/?area={places['Tajrish'].id}"
+    for start in ("/", f"/areas/{places['Tajrish'].id}"):
+        assert f'href="{listing}"' in check_page(client.get(start)).replace("&amp;", "&")
+    assert f'href="/campaigns/{made["campaign"].id}"' in check_page(client.get(listing))
+
+
 def test_a_mosque_is_a_kind_of_organization_with_its_portal_page(client, made):
     mosque, _manager = made["mosques"][0]
     html = check_page(client.get(f"/orgs/{mosque.id}"))

@@ -8,6 +8,7 @@ import datetime
 import pytest
 
 import models
+from hamsayeh import persian
 from hamsayeh.domain import casework, registry
 from tests.conftest import REGISTRY_KEY, sign_in, submit
 from tests.factories import person, read_qr, welfare_case, welfare_desk
@@ -195,7 +196,7 @@ def test_shelter_places_go_in_line_and_a_freed_place_goes_to_the_next(app, desk,
     html = check_page(worker.get("/cases/shelter"))
     assert "بی‌سرپناه دوم" in html and "بی‌سرپناه سوم" in html and "تعاونی عمرانی شهر تهران" in html
     submit(worker, f"/cases/{second_case.id}", f"/cases/services/{second.id}/end", {})
-    assert models.CaseService.get_by_id(second.id).ended_on == datetime.date.today()
+    assert models.CaseService.get_by_id(second.id).ended_on == persian.today()  # Tehran's day
     assert models.CaseService.get_by_id(third.id).status == "referred"
 
 

@@ -124,7 +124,7 @@ def test_the_neighborhood_page_lists_each_service_with_who_checked_it_and_when(c
     assert "خدمات نزدیک این‌جا" in html and "داروخانه شبانه‌روزی قدس" in html
     assert 'href="tel:02122730000"' in html
     with client.application.test_request_context():
-        today = persian.to_persian_digits(str(persian.jalali_date(models.utcnow())))
+        today = persian.to_persian_digits(str(persian.jalali_date(persian.today())))
     assert f"بررسی‌شده توسط {people['facilitator'].name} در {today}" in html
     # The center's entry links its page and shows the center's own address and phone.
     assert f'href="/centers/{center.id}"' in html and "میدان قدس، کوچه گلستان" in html

@@ -41,7 +41,7 @@ def seed(registry_key="", secret=""):
     hoods = {hood.name: hood for hood in district.sorted_children()}
     campaign = models.Campaign.get_or_none(models.Campaign.form_key == CAMPAIGN_KEY)
     if campaign is None:
-        today = datetime.date.today()
+        today = persian.today()
         campaign = campaigns.create(
             staff,
             CAMPAIGN_KEY,

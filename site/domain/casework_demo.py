@@ -151,7 +151,7 @@ def _move_to(case, state, worker, second, supervisor, charity, key):
     food = casework.plan_service(case, worker, f"demo-service-{case.id}", "food", "سبد غذایی ماه", partner=charity)
     manager = models.User.by_phone("09120000005")
     casework.answer_referral(food, manager, accept=True)
-    casework.deliver(food, manager, key, datetime.date.today() - datetime.timedelta(days=3), 25_000_000)
+    casework.deliver(food, manager, key, persian.today() - datetime.timedelta(days=3), 25_000_000)
     if state == "closed":
         casework.close(case, worker, models.WelfareCase.get_by_id(case.id).version, "served", "برنامه انجام شد")
     if state == "reopened":

@@ -42,7 +42,7 @@ def seed(pin):
         return 0
     if models.Crisis.get_or_none(models.Crisis.form_key == FORM_KEY) is not None:
         return models.Crisis.select().where(models.Crisis.ended_at.is_null(False)).count()
-    start = datetime.date.today() - datetime.timedelta(days=DAYS_AGO)
+    start = persian.today() - datetime.timedelta(days=DAYS_AGO)
     flood = crisis.declare(
         admin,
         county,

@@ -381,7 +381,7 @@ def seed_organizations(registry_key):
                     organization, staff, registry_key, "national", code, name=name, household_size=size
                 )
                 if category:
-                    day = datetime.date.today() - datetime.timedelta(days=days_ago)
+                    day = persian.today() - datetime.timedelta(days=days_ago)
                     registry.record_service(
                         record, staff, f"demo-service-{digits}-{index}", category=category, given_on=day
                     )

@@ -338,7 +338,7 @@ def findings(round_, nominations):
         .join(DistributionRound)
         .where(DistributionRound.campaign == round_.campaign_id, Entitlement.identifier_hash.in_(hashes))
     }
-    since = datetime.date.today() - datetime.timedelta(days=registry.PARALLEL_DAYS)
+    since = persian.today() - datetime.timedelta(days=registry.PARALLEL_DAYS)
     given = {
         (row.beneficiary_id, row.organization_id)
         for row in Service.select(Service.beneficiary, Service.organization).where(

@@ -237,7 +237,7 @@ class CheckedValues:
             day = persian.parse_jalali_date(self.text(key, required=True))
             if day is None:
                 raise Bad("date_invalid", column=key)
-        if day > datetime.date.today():
+        if day > persian.today():
             raise Bad("date_future", column=key)
         return day
 

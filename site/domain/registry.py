@@ -222,7 +222,7 @@ def inquire(organization, actor, key, id_kind, number, months, reason):
         .order_by(Beneficiary.id)
     )
     person = next((p for p in people if p.assembly_id == assembly.id), people[0] if people else None)
-    since = datetime.date.today() - datetime.timedelta(days=round(months * 30.44))
+    since = persian.today() - datetime.timedelta(days=round(months * 30.44))
     with write_transaction():
         check_look_up_limit(actor, organization)
         audit.record_audit(
@@ -489,7 +489,7 @@ def assembly_report(organization, key, months, waiting_days):
     """The assembly's report for one of its members: counts and pseudonymous
     references only; Jalali months oldest first, areas by id (None: not known)."""
     assembly = working_assembly(organization)
-    since = datetime.date.today() - datetime.timedelta(days=round(months * 30.44))
+    since = persian.today() - datetime.timedelta(days=round(months * 30.44))
     own = {
         row.beneficiary_id: row.id
         for row in BeneficiaryRecord.select()

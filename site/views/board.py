@@ -1,8 +1,6 @@
 """The neighborhood board: needs and offers, filtered, searched and paged;
 posting one, and cancelling, reopening or reporting it."""
 
-import datetime
-
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -202,7 +200,7 @@ def validate_post(form):
         needed_on = persian.parse_jalali_date(form["needed_on"])
         if needed_on is None:
             form.error("needed_on", _l("Write the date like 1405/09/20, or leave it empty for any day."))
-        elif needed_on < datetime.date.today():
+        elif needed_on < persian.today():
             form.error("needed_on", _l("This date has passed. Choose today or a later day."))
     estimate = small_number(form["estimate_minutes"] or "60", ESTIMATES)
     if estimate is None:

@@ -4,7 +4,6 @@ points, nominations and their verification, the frozen list, voucher cards,
 reports (per point, area and day; households not served; doubles refused;
 CSV) and the organizer's printable summary."""
 
-import datetime
 import io
 
 from flask import Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
@@ -126,7 +125,7 @@ def index():
     area = models.Area.get_or_none(models.Area.id == area_id) if area_id else None
     kind = request.args.get("kind", "")
     found = campaigns.listing(area, kind)
-    today = datetime.date.today()
+    today = persian.today()
     return render_template(
         "campaigns/index.html",
         campaigns=[(c, campaigns.progress(c)) for c in found],
@@ -168,7 +167,7 @@ def campaign_form_context(form):
         "form": form,
         "organizers": campaigns.organizer_choices(g.user, everything),
         "area_choices": campaign_areas(),
-        "occasions": campaigns.occasions_near(datetime.date.today(), limit=20),
+        "occasions": campaigns.occasions_near(persian.today(), limit=20),
         **labels(),
     }
 
@@ -437,7 +436,7 @@ def summary_pdf(round_id):
         progress=progress,
         report=distributions.report(round_),
         doubles=distributions.doubles_of(round_, limit=40),
-        today=datetime.date.today(),
+        today=persian.today(),
         **labels(),
     )
 

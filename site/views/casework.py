@@ -325,7 +325,7 @@ def past_day(form, name):
     day = persian.parse_jalali_date(form[name])
     if day is None:
         form.error(name, _l("Write the date like 1405/09/20."))
-    elif day > datetime.date.today():
+    elif day > persian.today():
         form.error(name, _l("This date has not come yet."))
     return day
 
@@ -669,7 +669,7 @@ def render_case(case, status=200, service_form=None, visit_form=None, delivery=N
         coverage=casework_exchange.coverage_of(case),
         service_form=service_form or Form(form_key=new_key(), giver="municipality", category="food"),
         visit_form=visit_form or Form(form_key=new_key(), kind="home_visit"),
-        delivery=delivery or (None, Form(delivered_on=persian.format_jalali_input(datetime.date.today()))),
+        delivery=delivery or (None, Form(delivered_on=persian.format_jalali_input(persian.today()))),
     )
 
 
@@ -938,7 +938,7 @@ def cancel_service(service_id):
 def end_stay(service_id):
     service = service_or_404(service_id, access.may_work_on_service)
     try:
-        casework.end_stay(service, g.user, datetime.date.today())
+        casework.end_stay(service, g.user, persian.today())
     except casework.StateError:
         flash(_("This is not a shelter stay that is going on."))
     else:
@@ -1092,7 +1092,7 @@ def render_portal(form, status=200):
 def referral(service_id):
     service = service_or_404(service_id, access.partner_of_referral)
     casework.record_read(service.case, g.user, f"referral:{service.id}")
-    return render_referral(service, Form(delivered_on=persian.format_jalali_input(datetime.date.today())))
+    return render_referral(service, Form(delivered_on=persian.format_jalali_input(persian.today())))
 
 
 def render_referral(service, form, status=200):
@@ -1378,7 +1378,7 @@ def services_text(services):
 def served_csv():
     office = exchange_office()
     months = export_months()
-    since = datetime.date.today() - datetime.timedelta(days=round(months * 30.44))
+    since = persian.today() - datetime.timedelta(days=round(months * 30.44))
     rows = casework_exchange.served_list(office, g.user, key(), since)
     return csv_response(
         [(ref, size, len(services), services_text(services)) for ref, size, services in rows],
@@ -1399,7 +1399,7 @@ def served_codes_csv():
     if not form.ok:
         return render_exchange(office, form, 422)
     months = export_months()
-    since = datetime.date.today() - datetime.timedelta(days=round(months * 30.44))
+    since = persian.today() - datetime.timedelta(days=round(months * 30.44))
     rows = casework_exchange.served_by_codes(office, g.user, key(), identifiers, since)
     return csv_response(
         [(number, len(services), services_text(services)) for number, services in rows],

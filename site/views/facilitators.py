@@ -2,8 +2,6 @@
 assign them to neighborhoods and record their training; a facilitator keeps the
 note that tells neighbors how to reach them; a neighborhood's page shows them."""
 
-import datetime
-
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -108,7 +106,7 @@ def add_training(user_id):
     completed = persian.parse_jalali_date(form["completed_on"])
     if completed is None:
         form.error("completed_on", _l("Write the date like 1405/09/20."))
-    elif completed > datetime.date.today():
+    elif completed > persian.today():
         form.error("completed_on", _l("This date has not come yet."))
     if not form.ok:
         return render_profile(user, form, 422)

@@ -7,7 +7,6 @@ National codes are never stored, shown or logged: the registry keeps a keyed
 hash to match and the last four digits to show. Only active staff of an
 assembly member reach these pages; nothing here is cached by the browser."""
 
-import datetime
 import io
 import re
 
@@ -257,7 +256,7 @@ def record(record_id):
 def render_record(record, form, status=200):
     own, others = registry.view_record(record, g.user)
     if not form["given_on"]:
-        form.data["given_on"] = persian.format_jalali_input(datetime.date.today())
+        form.data["given_on"] = persian.format_jalali_input(persian.today())
     return (
         render_template("registry/record.html", record=record, own=own, others=others, form=form, **page_options()),
         status,
@@ -274,7 +273,7 @@ def add_service(record_id):
     given_on = persian.parse_jalali_date(form["given_on"])
     if given_on is None:
         form.error("given_on", _l("Write the date like 1405/09/20."))
-    elif given_on > datetime.date.today():
+    elif given_on > persian.today():
         form.error("given_on", _l("This date has not come yet."))
     amount = form["amount"].replace(",", "").replace("٬", "")
     if amount and persian.whole_number(amount, AMOUNT_MAX) is None:
@@ -422,7 +421,7 @@ def import_list():
         form.error("file", _l("The file has no rows."))
     if not form.ok:
         return render_template("registry/import.html", form=form, result=None, **page_options()), 422
-    names, today = category_names(), datetime.date.today()
+    names, today = category_names(), persian.today()
     bad, good = [], []
     # Every row is checked before any is written: a file that breaks halfway writes nothing.
     for number, row in enumerate(rows, start=first):

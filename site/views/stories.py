@@ -2,8 +2,6 @@
 (needs, assets, failures and their lessons), linked to help-board requests and
 to the assets that could meet a need. Residents read the public ones."""
 
-import datetime
-
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -128,7 +126,7 @@ def validate(form):
         since = persian.parse_jalali_date(form["since"])
         if since is None:
             form.error("since", _l("Write the date like 1405/09/20, or leave it empty."))
-        elif since > datetime.date.today():
+        elif since > persian.today():
             form.error("since", _l("This date has not come yet."))
     if len(form["for_whom"]) > FOR_WHOM_MAX:
         form.error("for_whom", _l("Write at most %(count)s letters.", count=FOR_WHOM_MAX))
