@@ -93,11 +93,16 @@ def public_fund(fund_id):
     return get_object_or_404(models.Fund, models.Fund.id == fund_id)
 
 
-def fund_for_trustee(fund_id):
-    fund = get_object_or_404(models.Fund, models.Fund.id == fund_id)
-    if not access.keeps_fund(g.user, g.roles, fund):
+def kept_by_trustee(model, object_id, fund_of):
+    """`model`'s row `object_id` for a trustee of its fund (`fund_of(row)`): 404, or 403 for anyone else."""
+    found = get_object_or_404(model, model.id == object_id)
+    if not access.keeps_fund(g.user, g.roles, fund_of(found)):
         abort(403)
-    return fund
+    return found
+
+
+def fund_for_trustee(fund_id):
+    return kept_by_trustee(models.Fund, fund_id, lambda fund: fund)
 
 
 def public_proposal(proposal_id):
@@ -113,31 +118,19 @@ def proposal_for_voter(proposal_id):
 
 
 def proposal_for_trustee(proposal_id):
-    proposal = get_object_or_404(models.FundProposal, models.FundProposal.id == proposal_id)
-    if not access.keeps_fund(g.user, g.roles, proposal.fund):
-        abort(403)
-    return proposal
+    return kept_by_trustee(models.FundProposal, proposal_id, lambda proposal: proposal.fund)
 
 
 def ballot_for_trustee(vote_id):
-    vote = get_object_or_404(models.FundVote, models.FundVote.id == vote_id)
-    if not access.keeps_fund(g.user, g.roles, vote.proposal.fund):
-        abort(403)
-    return vote
+    return kept_by_trustee(models.FundVote, vote_id, lambda vote: vote.proposal.fund)
 
 
 def expense_for_trustee(expense_id):
-    expense = get_object_or_404(models.FundExpense, models.FundExpense.id == expense_id)
-    if not access.keeps_fund(g.user, g.roles, expense.fund):
-        abort(403)
-    return expense
+    return kept_by_trustee(models.FundExpense, expense_id, lambda expense: expense.fund)
 
 
 def entry_for_trustee(entry_id):
-    entry = get_object_or_404(models.FundEntry, models.FundEntry.id == entry_id)
-    if not access.keeps_fund(g.user, g.roles, entry.fund):
-        abort(403)
-    return entry
+    return kept_by_trustee(models.FundEntry, entry_id, lambda entry: entry.fund)
 
 
 def entry_for_receipt(entry_id):
